@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+
+/** The only reader of process.env: every setting, its default and why it exists. */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+export const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('Runtime mode; production turns on Secure cookies and requires clamd.'),
+  HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface the HTTP server binds to (0.0.0.0 in containers).'),
+  PORT: int(0, 65535).default(3000).describe('HTTP port.'),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe('External base URL used in links and emails; defaults to http://HOST:PORT.'),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Directory for the SQLite file, blobs, outbox and the generated key file.'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file: or postgres://')
+    .optional()
+    .describe('file:./data/postkorb.db (embedded SQLite, default) or postgres://user@host/db (production).'),
+  PG_POOL_MAX: int(1, 200).default(10).describe('Connections in the PostgreSQL pool of one process.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Largest JSON/form request body; uploads have their own limit.'),
+  MAX_UPLOAD_BYTES: int(1024, 1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024)
+    .describe('Largest single upload (checked while streaming).'),
+  TRUST_PROXY: bool
+    .default(false)
+    .describe('Take the client address from X-Forwarded-For (only behind a trusted proxy).'),
+  WORKER_CONCURRENCY: int(1, 64).default(4).describe('Jobs one worker process runs at once per job type.'),
+  QUEUE_POLL_MS: int(50, 60_000)
+    .default(500)
+    .describe('How often an idle worker looks for due jobs (retries, delayed jobs).'),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000)
+    .default(30_000)
+    .describe('How long SIGTERM waits for requests and jobs in flight.'),
+  CLAMD_SOCKET: z.string().optional().describe('Unix socket of clamd (takes precedence over host/port).'),
+  CLAMD_HOST: z.string().optional().describe('TCP host of clamd.'),
+  CLAMD_PORT: int(1, 65535).default(3310).describe('TCP port of clamd.'),
+  CLAMD_TIMEOUT_MS: int(100, 600_000).default(60_000).describe('Time allowed for one clamd scan.'),
+  POSTKORB_KEYS: z
+    .string()
+    .optional()
+    .describe(
+      'Key-encryption keys "id:base64key,id2:base64key" (32 bytes each, first is active); else a key file in DATA_DIR.',
+    ),
+  POSTKORB_KEY_FILE: z
+    .string()
+    .optional()
+    .describe('Path of the key file (default DATA_DIR/keys.json); generated on first start when embedded.'),
+})
+
+export type Env = z.input<typeof envSchema>
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test'
+  dataDir: string
+  http: Readonly<{
+    host: string
+    port: number
+    publicUrl: string
+    maxBodyBytes: number
+    maxUploadBytes: number
+    trustProxy: boolean
+    shutdownTimeoutMs: number
+  }>
+  db: Readonly<{ kind: 'sqlite'; file: string } | { kind: 'pg'; url: string; poolMax: number }>
+  log: Readonly<{ level: string }>
+  queue: Readonly<{ concurrency: number; pollMs: number }>
+  scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
+  keys: Readonly<{ inline?: string; file: string; generateIfMissing: boolean }>
+}>
+
+export class ConfigError extends Error {
+  readonly lines: string[]
+  constructor(lines: string[]) {
+    super(lines.join('\n'))
+    this.lines = lines
+  }
+}
+
+/** Parses raw variables into a frozen Config; throws ConfigError listing every bad variable. */
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''))
+  const result = envSchema.safeParse(cleaned)
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '?')
+        const got = cleaned[key] === undefined ? 'missing' : `got ${JSON.stringify(cleaned[key])}`
+        return `config error: ${key}: ${i.message} (${got})`
+      }),
+    )
+  }
+  const e = result.data
+  const dataDir = path.resolve(e.DATA_DIR)
+  const dbUrl = e.DATABASE_URL ?? `file:${path.join(dataDir, 'postkorb.db')}`
+  const db: Config['db'] = dbUrl.startsWith('file:')
+    ? {
+        kind: 'sqlite',
+        file: dbUrl === 'file::memory:' ? ':memory:' : path.resolve(dbUrl.slice('file:'.length)),
+      }
+    : { kind: 'pg', url: dbUrl, poolMax: e.PG_POOL_MAX }
+  const production = e.NODE_ENV === 'production'
+  return deepFreeze({
+    env: e.NODE_ENV,
+    dataDir,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    db,
+    log: { level: e.LOG_LEVEL },
+    queue: { concurrency: e.WORKER_CONCURRENCY, pollMs: e.QUEUE_POLL_MS },
+    scanner: {
+      socket: e.CLAMD_SOCKET,
+      host: e.CLAMD_HOST,
+      port: e.CLAMD_PORT,
+      timeoutMs: e.CLAMD_TIMEOUT_MS,
+      required: production,
+    },
+    keys: {
+      inline: e.POSTKORB_KEYS,
+      file: path.resolve(e.POSTKORB_KEY_FILE ?? path.join(dataDir, 'keys.json')),
+      generateIfMissing: !production && !e.POSTKORB_KEYS,
+    },
+  })
+}
+
+/** process.env over an optional .env file in the working directory (process.env wins). */
+export function readEnv(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env')
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {}
+  return { ...fromFile, ...process.env }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}

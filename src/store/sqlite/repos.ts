@@ -1,0 +1,143 @@
+import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
+import type { Repos } from '../store.port.ts'
+import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.types.ts'
+import * as s from './schema.ts'
+
+export type SqliteDb = BetterSQLite3Database<typeof s>
+
+/** Every repository method of the port, synchronous: SQLite work never yields. */
+export type SyncRepos = { [R in keyof Repos]: { [M in keyof Repos[R]]: SyncFn<Repos[R][M]> } }
+type SyncFn<F> = F extends (...a: infer A) => Promise<infer T> ? (...a: A) => T : never
+
+const one = <T>(rows: T[]): T | null => rows[0] ?? null
+
+export function sqliteRepos(db: SqliteDb): SyncRepos {
+  return {
+    offices: {
+      create(o) {
+        const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
+        db.insert(s.offices).values(row).run()
+        return row as Office
+      },
+      get: (id) => one(db.select().from(s.offices).where(eq(s.offices.id, id)).all()) as Office | null,
+      getByCode: (code) =>
+        one(db.select().from(s.offices).where(eq(s.offices.code, code)).all()) as Office | null,
+      list: () => db.select().from(s.offices).orderBy(asc(s.offices.code)).all() as Office[],
+    },
+    staff: {
+      create(st) {
+        const row = { ...st, createdAt: new Date(), disabledAt: null }
+        db.insert(s.staff).values(row).run()
+        return row
+      },
+      get: (officeId, id) =>
+        one(
+          db
+            .select()
+            .from(s.staff)
+            .where(and(eq(s.staff.officeId, officeId), eq(s.staff.id, id)))
+            .all(),
+        ) as Staff | null,
+    },
+    apiTokens: {
+      create(t) {
+        const row = { ...t, createdAt: new Date(), lastUsedAt: null, revokedAt: null }
+        db.insert(s.apiTokens).values(row).run()
+        return row
+      },
+      findActiveByHash: (hash) =>
+        one(
+          db
+            .select()
+            .from(s.apiTokens)
+            .where(and(eq(s.apiTokens.tokenHash, hash), isNull(s.apiTokens.revokedAt)))
+            .all(),
+        ) as ApiToken | null,
+      touch(id, at) {
+        db.update(s.apiTokens).set({ lastUsedAt: at }).where(eq(s.apiTokens.id, id)).run()
+      },
+      revoke(officeId, id, at) {
+        const r = db
+          .update(s.apiTokens)
+          .set({ revokedAt: at })
+          .where(
+            and(eq(s.apiTokens.id, id), eq(s.apiTokens.officeId, officeId), isNull(s.apiTokens.revokedAt)),
+          )
+          .run()
+        return r.changes > 0
+      },
+    },
+    citizens: {
+      create(c) {
+        const row = {
+          emailConfirmedAt: null,
+          onlineCommChangedAt: null,
+          ...c,
+          createdAt: new Date(),
+          deletedAt: null,
+        }
+        db.insert(s.citizens).values(row).run()
+        return row as Citizen
+      },
+      get: (id) =>
+        one(
+          db
+            .select()
+            .from(s.citizens)
+            .where(and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt)))
+            .all(),
+        ) as Citizen | null,
+      findByEmailLookup: (mac) =>
+        one(
+          db
+            .select()
+            .from(s.citizens)
+            .where(and(eq(s.citizens.emailLookup, mac), isNull(s.citizens.deletedAt)))
+            .all(),
+        ) as Citizen | null,
+    },
+    audit: {
+      append(input) {
+        const full = completeAuditInput(input)
+        const last = one(db.select().from(s.auditLog).orderBy(desc(s.auditLog.seq)).limit(1).all())
+        const seq = (last?.seq ?? 0) + 1
+        const prevHash = last?.hash ?? GENESIS_HASH
+        const at = new Date()
+        const hash = auditHash(prevHash, seq, at, full)
+        const row = { ...full, seq, at, prevHash, hash }
+        db.insert(s.auditLog).values(row).run()
+        return row as AuditEntry
+      },
+      list: (afterSeq = 0, limit = 100) =>
+        db
+          .select()
+          .from(s.auditLog)
+          .where(gt(s.auditLog.seq, afterSeq))
+          .orderBy(asc(s.auditLog.seq))
+          .limit(limit)
+          .all() as AuditEntry[],
+      verify() {
+        let prev: Buffer = GENESIS_HASH
+        let after = 0
+        let entries = 0
+        for (;;) {
+          const batch = db
+            .select()
+            .from(s.auditLog)
+            .where(gt(s.auditLog.seq, after))
+            .orderBy(asc(s.auditLog.seq))
+            .limit(1000)
+            .all() as AuditEntry[]
+          if (batch.length === 0) return { ok: true, entries }
+          const r = checkAuditBatch(prev, batch)
+          if ('brokenAt' in r) return { ok: false, entries, brokenAt: r.brokenAt, reason: r.reason }
+          prev = r.last
+          entries += batch.length
+          after = batch[batch.length - 1]?.seq ?? after
+        }
+      },
+    },
+  }
+}

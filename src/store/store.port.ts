@@ -1,0 +1,92 @@
+import type {
+  ApiToken,
+  AuditEntry,
+  AuditInput,
+  AuditVerification,
+  Citizen,
+  NewApiToken,
+  NewCitizen,
+  NewOffice,
+  NewStaff,
+  Office,
+  Staff,
+} from './store.types.ts'
+
+/** Offices and their routing configuration. */
+export interface OfficeRepo {
+  /** Inserts an office; the code must be unique. */
+  create(office: NewOffice): Promise<Office>
+  /** One office by id, or null. */
+  get(id: string): Promise<Office | null>
+  /** One office by its short code, or null. */
+  getByCode(code: string): Promise<Office | null>
+  /** Every office, ordered by code. */
+  list(): Promise<Office[]>
+}
+
+/** Staff members; every read is scoped to an office. */
+export interface StaffRepo {
+  /** Inserts a staff member. */
+  create(staff: NewStaff): Promise<Staff>
+  /** One staff member of the given office, or null (also for another office's id). */
+  get(officeId: string, id: string): Promise<Staff | null>
+}
+
+/** Hashed API tokens of staff and integrations. */
+export interface ApiTokenRepo {
+  /** Stores a token record (hash only, never the token). */
+  create(token: NewApiToken): Promise<ApiToken>
+  /** The unrevoked token with this hash, or null. */
+  findActiveByHash(tokenHash: Buffer): Promise<ApiToken | null>
+  /** Records the last use of a token. */
+  touch(id: string, at: Date): Promise<void>
+  /** Revokes a token of the given office; false when there was none to revoke. */
+  revoke(officeId: string, id: string, at: Date): Promise<boolean>
+}
+
+/** Citizen accounts; personal fields arrive already encrypted. */
+export interface CitizenRepo {
+  /** Inserts a citizen; the email lookup MAC must be unique. */
+  create(citizen: NewCitizen): Promise<Citizen>
+  /** One citizen by id (deleted ones excluded), or null. */
+  get(id: string): Promise<Citizen | null>
+  /** One citizen by the keyed MAC of the normalised email, or null. */
+  findByEmailLookup(emailLookup: Buffer): Promise<Citizen | null>
+}
+
+/** The append-only, hash-chained audit log. */
+export interface AuditRepo {
+  /** Appends an entry chained to the previous one; serialised across writers. */
+  append(input: AuditInput): Promise<AuditEntry>
+  /** Entries after a sequence number, oldest first. */
+  list(afterSeq?: number, limit?: number): Promise<AuditEntry[]>
+  /** Walks the chain and reports the first broken link. */
+  verify(): Promise<AuditVerification>
+}
+
+export interface Repos {
+  offices: OfficeRepo
+  staff: StaffRepo
+  apiTokens: ApiTokenRepo
+  citizens: CitizenRepo
+  audit: AuditRepo
+}
+
+declare const txBrand: unique symbol
+/** The repositories inside one transaction; queue adapters join it (see queue.port send). */
+export type Tx = Repos & { readonly [txBrand]: true }
+
+export interface Store extends Repos {
+  readonly dialect: 'sqlite' | 'pg'
+  /**
+   * Runs fn in one transaction: everything fn writes through `tx` (and jobs sent with `{ tx }`)
+   * commits together or not at all. Do no network I/O inside: on SQLite it holds the only writer.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>
+  /** Applies the committed migrations of this dialect. */
+  migrate(): Promise<void>
+  /** Cheap round trip for readiness checks; throws when the database is unreachable. */
+  ping(): Promise<void>
+  /** Closes connections; waits for running statements. */
+  close(): Promise<void>
+}
