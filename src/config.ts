@@ -65,6 +65,13 @@ export const envSchema = z.object({
     .describe(
       'Key-encryption keys "id:base64key,id2:base64key" (32 bytes each, first is active); else a key file in DATA_DIR.',
     ),
+  POSTKORB_INDEX_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
+    .optional()
+    .describe(
+      'Key for lookup MACs and blind-index derivation (base64, 32 bytes); required with POSTKORB_KEYS.',
+    ),
   POSTKORB_KEY_FILE: z
     .string()
     .optional()
@@ -89,7 +96,7 @@ export type Config = Readonly<{
   log: Readonly<{ level: string }>
   queue: Readonly<{ concurrency: number; pollMs: number }>
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
-  keys: Readonly<{ inline?: string; file: string; generateIfMissing: boolean }>
+  keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
 }>
 
 export class ConfigError extends Error {
@@ -123,6 +130,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       }
     : { kind: 'pg', url: dbUrl, poolMax: e.PG_POOL_MAX }
   const production = e.NODE_ENV === 'production'
+  if (e.POSTKORB_KEYS && !e.POSTKORB_INDEX_KEY) {
+    throw new ConfigError(['config error: POSTKORB_INDEX_KEY: required when POSTKORB_KEYS is set (missing)'])
+  }
   return deepFreeze({
     env: e.NODE_ENV,
     dataDir,
@@ -147,6 +157,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     },
     keys: {
       inline: e.POSTKORB_KEYS,
+      indexKey: e.POSTKORB_INDEX_KEY,
       file: path.resolve(e.POSTKORB_KEY_FILE ?? path.join(dataDir, 'keys.json')),
       generateIfMissing: !production && !e.POSTKORB_KEYS,
     },

@@ -27,8 +27,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'postkorb' },
       redact: { paths: redactPaths, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: safeError },
     },
     destination,
   )
+}
+
+/** Only name, message, code and stack: driver errors carry row values in other fields (pg's `detail`). */
+function safeError(err: unknown) {
+  if (!(err instanceof Error)) return { message: String(err) }
+  return { type: err.name, message: err.message, code: (err as { code?: unknown }).code, stack: err.stack }
 }

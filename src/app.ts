@@ -1,0 +1,55 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import type { AppDeps } from './deps.ts'
+import { httpErrors } from './errors.ts'
+import { healthRoutes } from './features/health/health.routes.ts'
+import type { AppEnv } from './http/app-env.ts'
+import { respondWithProblem, toAppError, validationError } from './http/problem.ts'
+import { requestLog } from './http/request-log.ts'
+import { noStore, securityHeaders } from './http/security-headers.ts'
+
+/** The Hono app with middleware, error mapping and routes; it never listens (cli.ts does). */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error)
+    },
+  })
+
+  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 64 }))
+  app.use(async (c, next) => {
+    c.set('deps', deps)
+    await next()
+  })
+  app.use(requestLog(deps.log))
+  app.use(securityHeaders())
+  app.use('/v1/*', noStore())
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.http.maxBodyBytes,
+      onError: () => {
+        throw httpErrors.payload_too_large(`The request body exceeds ${deps.config.http.maxBodyBytes} bytes.`)
+      },
+    }),
+  )
+
+  app.route('/', healthRoutes(deps))
+
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })
+
+  app.notFound((c) =>
+    respondWithProblem(c, httpErrors.not_found(`No route for ${c.req.method} ${c.req.path}.`)),
+  )
+  app.onError((err, c) => {
+    const appError = toAppError(err)
+    if (appError.status >= 500) {
+      const log = c.get('log') ?? deps.log
+      log.error({ err: appError.cause ?? appError, code: appError.code }, 'request failed')
+    }
+    return respondWithProblem(c, appError)
+  })
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

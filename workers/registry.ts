@@ -1,0 +1,18 @@
+import type { Deps } from '../src/deps.ts'
+import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
+import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
+import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
+
+type BoundHandler<N extends JobName> = (
+  deps: Deps,
+  payload: PayloadOf<Jobs, N>,
+  ctx: JobContext,
+) => Promise<void>
+
+/** One handler per job in the catalog: a job without a handler fails to compile. */
+export const registry = {
+  'audit.verify': verifyAuditChain,
+} satisfies { [N in JobName]: BoundHandler<N> }
+
+/** Recurring jobs (UTC cron). */
+export const schedules: { name: JobName; cron: string }[] = [{ name: 'audit.verify', cron: '17 3 * * *' }]
