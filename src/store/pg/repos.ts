@@ -1,0 +1,177 @@
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
+import type { PgDatabase } from 'drizzle-orm/pg-core'
+import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
+import type { Repos } from '../store.port.ts'
+import type { AuditVerification } from '../store.types.ts'
+import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
+import * as s from './schema.ts'
+
+/** The pool-backed database or one of its transactions: both run the same queries. */
+export type PgDb = PgDatabase<NodePgQueryResultHKT, typeof s>
+
+/** Runs fn inside a transaction: a new one for the pool, the current one inside `Store.transaction`. */
+export type InTransaction = <T>(fn: (db: PgDb) => Promise<T>) => Promise<T>
+
+// Every audit writer, in every process, takes this transaction-scoped lock before reading the chain head.
+export const AUDIT_LOCK_KEY = 0x706b_6175 // 'pkau'
+const VERIFY_BATCH = 1000
+
+const first = <T>(rows: T[]): T | null => rows[0] ?? null
+
+export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
+  return {
+    offices: {
+      async create(o) {
+        const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
+        const [saved] = await db.insert(s.offices).values(row).returning()
+        return toOffice(must(saved))
+      },
+      get: async (id) => mapFirst(await db.select().from(s.offices).where(eq(s.offices.id, id)), toOffice),
+      getByCode: async (code) =>
+        mapFirst(await db.select().from(s.offices).where(eq(s.offices.code, code)), toOffice),
+      list: async () => (await db.select().from(s.offices).orderBy(asc(s.offices.code))).map(toOffice),
+    },
+    staff: {
+      async create(st) {
+        const [saved] = await db
+          .insert(s.staff)
+          .values({ ...st, createdAt: new Date(), disabledAt: null })
+          .returning()
+        return toStaff(must(saved))
+      },
+      get: async (officeId, id) =>
+        mapFirst(
+          await db
+            .select()
+            .from(s.staff)
+            .where(and(eq(s.staff.officeId, officeId), eq(s.staff.id, id))),
+          toStaff,
+        ),
+    },
+    apiTokens: {
+      async create(t) {
+        const [saved] = await db
+          .insert(s.apiTokens)
+          .values({ ...t, createdAt: new Date(), lastUsedAt: null, revokedAt: null })
+          .returning()
+        return toApiToken(must(saved))
+      },
+      findActiveByHash: async (hash) =>
+        mapFirst(
+          await db
+            .select()
+            .from(s.apiTokens)
+            .where(and(eq(s.apiTokens.tokenHash, hash), isNull(s.apiTokens.revokedAt))),
+          toApiToken,
+        ),
+      async touch(id, at) {
+        await db.update(s.apiTokens).set({ lastUsedAt: at }).where(eq(s.apiTokens.id, id))
+      },
+      async revoke(officeId, id, at) {
+        const revoked = await db
+          .update(s.apiTokens)
+          .set({ revokedAt: at })
+          .where(
+            and(eq(s.apiTokens.id, id), eq(s.apiTokens.officeId, officeId), isNull(s.apiTokens.revokedAt)),
+          )
+          .returning({ id: s.apiTokens.id })
+        return revoked.length > 0
+      },
+    },
+    citizens: {
+      async create(c) {
+        const row = {
+          emailConfirmedAt: null,
+          onlineCommChangedAt: null,
+          ...c,
+          createdAt: new Date(),
+          deletedAt: null,
+        }
+        const [saved] = await db.insert(s.citizens).values(row).returning()
+        return toCitizen(must(saved))
+      },
+      get: async (id) =>
+        mapFirst(
+          await db
+            .select()
+            .from(s.citizens)
+            .where(and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt))),
+          toCitizen,
+        ),
+      findByEmailLookup: async (mac) =>
+        mapFirst(
+          await db
+            .select()
+            .from(s.citizens)
+            .where(and(eq(s.citizens.emailLookup, mac), isNull(s.citizens.deletedAt))),
+          toCitizen,
+        ),
+    },
+    audit: {
+      append: (input) =>
+        inTransaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`)
+          const full = completeAuditInput(input)
+          const last = first(
+            await tx
+              .select({ seq: s.auditLog.seq, hash: s.auditLog.hash })
+              .from(s.auditLog)
+              .orderBy(desc(s.auditLog.seq))
+              .limit(1),
+          )
+          const seq = (last?.seq ?? 0) + 1
+          const prevHash = last?.hash ?? GENESIS_HASH
+          const at = new Date()
+          const hash = auditHash(prevHash, seq, at, full)
+          const [saved] = await tx
+            .insert(s.auditLog)
+            .values({ ...full, seq, at, prevHash, hash })
+            .returning()
+          return toAuditEntry(must(saved))
+        }),
+      list: async (afterSeq = 0, limit = 100) =>
+        (
+          await db
+            .select()
+            .from(s.auditLog)
+            .where(gt(s.auditLog.seq, afterSeq))
+            .orderBy(asc(s.auditLog.seq))
+            .limit(limit)
+        ).map(toAuditEntry),
+      verify: () => verifyAudit(db),
+    },
+  }
+}
+
+async function verifyAudit(db: PgDb): Promise<AuditVerification> {
+  let prev: Buffer = GENESIS_HASH
+  let after = 0
+  let entries = 0
+  for (;;) {
+    const batch = (
+      await db
+        .select()
+        .from(s.auditLog)
+        .where(gt(s.auditLog.seq, after))
+        .orderBy(asc(s.auditLog.seq))
+        .limit(VERIFY_BATCH)
+    ).map(toAuditEntry)
+    if (batch.length === 0) return { ok: true, entries }
+    const r = checkAuditBatch(prev, batch)
+    if ('brokenAt' in r) return { ok: false, entries, brokenAt: r.brokenAt, reason: r.reason }
+    prev = r.last
+    entries += batch.length
+    after = batch[batch.length - 1]?.seq ?? after
+  }
+}
+
+function mapFirst<R, T>(rows: R[], map: (r: R) => T): T | null {
+  const row = first(rows)
+  return row === null ? null : map(row)
+}
+
+function must<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('insert returned no row')
+  return row
+}
