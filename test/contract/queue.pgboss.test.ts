@@ -17,8 +17,9 @@ import { createPgDatabase, pgUnavailableReason, requirePg } from '../helpers/pee
 const pgReason = await pgUnavailableReason()
 if (pgReason && requirePg) throw new Error(`REQUIRE_PG=1 but ${pgReason}`)
 
-const def = (over: Partial<JobDef> = {}): JobDef => ({
-  payload: z.object({ n: z.number().int() }),
+const payload = z.object({ n: z.number().int() })
+const def = (over: Partial<Omit<JobDef, 'payload'>> = {}) => ({
+  payload,
   retryLimit: 2,
   retryDelaySeconds: 1,
   retryBackoff: false,
