@@ -83,11 +83,12 @@ function retryOptions(def: JobDef) {
 }
 
 /**
- * Workers and batch size for a concurrency of n. Batches let a backlog drain without a poll between
- * jobs (burstWhenBatchFull); two workers keep one slow job from idling the whole allowance.
+ * Workers and batch size for a concurrency of n (exactly n jobs at most). Batches of two or more let a
+ * backlog drain without a poll between fetches (burstWhenBatchFull); from four on, two workers keep
+ * one slow job from holding back the whole allowance.
  */
 export function workShape(concurrency: number): { localConcurrency: number; batchSize: number } {
   const n = Math.max(1, Math.floor(concurrency))
-  const localConcurrency = n % 2 === 0 ? 2 : 1
+  const localConcurrency = n >= 4 && n % 2 === 0 ? 2 : 1
   return { localConcurrency, batchSize: n / localConcurrency }
 }
