@@ -12,7 +12,11 @@ export type TestDatabase = { kind: BackendKind; url: string; cleanup: () => Prom
 export async function makeTestDatabase(kind: BackendKind): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'postkorb-test-'))
-    return { kind, url: `file:${path.join(dir, 'test.db')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) }
+    return {
+      kind,
+      url: `file:${path.join(dir, 'test.db')}`,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    }
   }
   const { url, drop } = await createPgDatabase()
   return { kind, url, cleanup: drop }

@@ -20,7 +20,9 @@ export async function pgUnavailableReason(): Promise<string | null> {
 }
 
 /** Creates a fresh database and returns its URL plus a function that drops it. */
-export async function createPgDatabase(prefix = 'postkorb_t'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createPgDatabase(
+  prefix = 'postkorb_t',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
   await admin.connect()
