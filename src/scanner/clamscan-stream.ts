@@ -53,35 +53,40 @@ export async function scanWithClamscan(
   if (signal?.aborted) throw scannerErrors.aborted()
   const clam = new TrackedClam()
   await clam.init(honestSettings(target, timeoutMs))
-  let inputError: unknown
-  stream.once('error', (err) => {
-    inputError = err
-  })
   return new Promise((resolve, reject) => {
-    const finish = (err: unknown) => {
+    let settled = false
+    const settle = () => {
+      settled = true
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
+      stream.off('error', onInputError)
+    }
+    // A failed scan leaves nothing open: its clamd connection and the input stream are closed.
+    const fail = (err: unknown) => {
+      if (settled) return
+      settle()
       for (const socket of clam.sockets) socket.destroy()
       if (!stream.destroyed) stream.destroy()
       reject(err)
     }
-    const onAbort = () => finish(scannerErrors.aborted())
-    const timer = setTimeout(
-      () => finish(scannerErrors.timeout(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
+    // The caller's stream failing (decryption, disk) is its own error, passed on unchanged.
+    const onInputError = (err: unknown) => fail(err)
+    const onAbort = () => fail(scannerErrors.aborted())
+    const timer = setTimeout(() => fail(scannerErrors.timeout(`no answer within ${timeoutMs} ms`)), timeoutMs)
     signal?.addEventListener('abort', onAbort, { once: true })
+    stream.once('error', onInputError)
     clam.scanStream(stream).then(
       (result) => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        if (settled) return
         try {
-          resolve(toVerdict(result))
+          const verdict = toVerdict(result)
+          settle()
+          resolve(verdict)
         } catch (err) {
-          finish(err)
+          fail(err)
         }
       },
-      (err: unknown) => finish(inputError ?? toScannerError(err, clam.reply)),
+      (err: unknown) => fail(toScannerError(err, clam.reply)),
     )
   })
 }

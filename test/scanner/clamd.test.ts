@@ -82,6 +82,13 @@ describe.skipIf(clamdReason !== null)('the clamd scanner against a real clamd', 
     await expect(slow.scanStream(endless())).rejects.toMatchObject({ code: 'scanner.timeout' })
   })
 
+  it("passes the input stream's own error on unchanged and gives no verdict", async () => {
+    const broken = new Readable({ read() {} })
+    broken.push(Buffer.from('first part'))
+    setTimeout(() => broken.destroy(new Error('decryption failed')), 50)
+    await expect(scanner.scanStream(broken)).rejects.toThrow('decryption failed')
+  })
+
   it('still answers after aborted scans (their connections were closed)', async () => {
     await expect(scanner.scanStream(Readable.from([Buffer.from('ok')]))).resolves.toEqual({
       verdict: 'clean',
