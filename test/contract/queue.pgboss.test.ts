@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -118,6 +119,36 @@ function collector() {
   }
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  await new Promise((r) => server.close(r))
+  return port
+}
+
+/** A TCP relay to the real PostgreSQL on port, so a test decides when the database "comes up". */
+async function relayTo(target: URL, port: number): Promise<{ server: Server; close(): void }> {
+  const sockets = new Set<Socket>()
+  const server = createServer((inbound) => {
+    const outbound = tcpConnect(Number(target.port || 5432), target.hostname)
+    for (const s of [inbound, outbound]) {
+      sockets.add(s)
+      s.on('error', () => undefined)
+      s.on('close', () => sockets.delete(s))
+    }
+    inbound.pipe(outbound).pipe(inbound)
+  })
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  return {
+    server,
+    close() {
+      server.close()
+      for (const s of sockets) s.destroy()
+    },
+  }
+}
+
 describe.skipIf(pgReason !== null)(
   `pg-boss queue adapter${pgReason ? ` (skipped: ${pgReason})` : ''}`,
   () => {
@@ -213,6 +244,34 @@ describe.skipIf(pgReason !== null)(
       )
       await client.end()
       expect(rows[0].n).toBeGreaterThan(0)
+    })
+
+    it('keeps retrying start() while PostgreSQL is unreachable and starts once it answers', async () => {
+      const db = await createPgDatabase()
+      cleanups.push(db.drop)
+      const port = await freePort()
+      const viaRelay = new URL(db.url)
+      viaRelay.host = `127.0.0.1:${port}`
+      const queue = createPgBossQueue({
+        connectionString: viaRelay.toString(),
+        catalog,
+        log: createLogger('silent'),
+        concurrency: 1,
+        pollMs: 500,
+        startAttempts: 5,
+      })
+      let settled = false
+      const starting = queue.start().finally(() => {
+        settled = true
+      })
+      starting.catch(() => undefined)
+      await sleep(1500)
+      expect(settled).toBe(false)
+      const relay = await relayTo(new URL(db.url), port)
+      cleanups.push(async () => relay.close())
+      cleanups.push(() => queue.stop({ graceful: false, timeoutMs: 1000 }))
+      await expect(starting).resolves.toBeUndefined()
+      await expect(queue.ping()).resolves.toBeUndefined()
     })
   },
 )

@@ -7,6 +7,7 @@ import type { Catalog, JobDef, Queue, SendOptions } from '../queue.port.ts'
 import { jobDef, parseSendPayload } from '../run-handler.ts'
 import { analyzeJobs, checkedSchema, countJobs, ensureQueues } from './queues.ts'
 import { batchHandler } from './run-job.ts'
+import { createSchedules } from './schedules.ts'
 import { bossOptions, defaultTiming, dlqName, pollSeconds, type Timing, workShape } from './settings.ts'
 
 export type PgBossQueueOptions<C extends Catalog> = {
@@ -39,6 +40,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
   // Warning data can carry SQL parameters (job payloads): log the type and message only.
   boss.on('warning', (w) => log.warn({ type: (w.data as { type?: string })?.type }, w.message))
 
+  const schedules = createSchedules(boss, log)
   let starting: Promise<void> | null = null
   let started = false
   let analyzeTimer: NodeJS.Timeout | null = null
@@ -134,7 +136,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
       const data = parseSendPayload(opts.catalog, name, payload) as object
       await start()
       // Scheduled sends carry no key: the exclusive policy then allows one scheduled job waiting or running.
-      await boss.schedule(name, cron, data, { tz: 'UTC' })
+      await schedules.set(name, cron, data)
     },
 
     async counts(name) {
@@ -144,6 +146,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
     },
 
     async stop(stopOpts = {}) {
+      schedules.stop()
       if (analyzeTimer) clearInterval(analyzeTimer)
       analyzeTimer = null
       starting = null
