@@ -59,6 +59,55 @@ export const envSchema = z.object({
   CLAMD_HOST: z.string().optional().describe('TCP host of clamd.'),
   CLAMD_PORT: int(1, 65535).default(3310).describe('TCP port of clamd.'),
   CLAMD_TIMEOUT_MS: int(100, 600_000).default(60_000).describe('Time allowed for one clamd scan.'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional()
+    .describe(
+      'Outgoing mail server (smtp://user:pass@host:587); without it mail is written as .eml files to DATA_DIR/outbox.',
+    ),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .default('Postkorb <postkorb@localhost>')
+    .describe('Sender of every email Postkorb sends.'),
+  SESSION_IDLE_MINUTES: int(1, 24 * 60)
+    .default(30)
+    .describe('A citizen session ends after this long without a request.'),
+  SESSION_ABSOLUTE_HOURS: int(1, 24 * 7)
+    .default(12)
+    .describe('A citizen session ends this long after login, whatever its activity.'),
+  PASSWORD_MIN_SCORE: int(0, 4)
+    .default(3)
+    .describe('Lowest zxcvbn strength score (0–4) a new password must reach.'),
+  LOGIN_MAX_ATTEMPTS: int(1, 1000)
+    .default(5)
+    .describe('Failed logins per account in LOGIN_WINDOW_MINUTES before 429.'),
+  LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100_000)
+    .default(50)
+    .describe('Failed logins per client address in LOGIN_WINDOW_MINUTES before 429.'),
+  LOGIN_WINDOW_MINUTES: int(1, 24 * 60)
+    .default(15)
+    .describe('Window of the login, MFA and activation throttles.'),
+  ACTIVATION_MAX_ATTEMPTS: int(1, 100)
+    .default(5)
+    .describe('Wrong entries after which an activation code is void.'),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .optional()
+    .describe("WebAuthn relying party id (the site's host name); defaults to the host of PUBLIC_URL."),
+  WEBAUTHN_RP_NAME: z
+    .string()
+    .default('Postkorb')
+    .describe('Name shown by authenticators when a passkey is created.'),
+  EID_JWT_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'PEM public key (SPKI) of the identity provider that signs eID assertions; eID level is off without it.',
+    ),
+  EID_JWT_ISSUER: z.string().optional().describe('Expected issuer (iss) of eID assertions.'),
+  EID_JWT_AUDIENCE: z.string().default('postkorb').describe('Expected audience (aud) of eID assertions.'),
   POSTKORB_KEYS: z
     .string()
     .optional()
@@ -97,6 +146,19 @@ export type Config = Readonly<{
   queue: Readonly<{ concurrency: number; pollMs: number }>
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
+  mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
+  auth: Readonly<{
+    cookieSecure: boolean
+    sessionIdleMs: number
+    sessionAbsoluteMs: number
+    passwordMinScore: number
+    loginMaxAttempts: number
+    loginMaxAttemptsPerIp: number
+    windowMs: number
+    activationMaxAttempts: number
+    webauthn: Readonly<{ rpId: string; rpName: string; origin: string }>
+    eid: Readonly<{ publicKeyPem?: string; issuer?: string; audience: string }>
+  }>
 }>
 
 export class ConfigError extends Error {
@@ -133,13 +195,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   if (e.POSTKORB_KEYS && !e.POSTKORB_INDEX_KEY) {
     throw new ConfigError(['config error: POSTKORB_INDEX_KEY: required when POSTKORB_KEYS is set (missing)'])
   }
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '')
   return deepFreeze({
     env: e.NODE_ENV,
     dataDir,
     http: {
       host: e.HOST,
       port: e.PORT,
-      publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+      publicUrl,
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       trustProxy: e.TRUST_PROXY,
@@ -160,6 +223,23 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       indexKey: e.POSTKORB_INDEX_KEY,
       file: path.resolve(e.POSTKORB_KEY_FILE ?? path.join(dataDir, 'keys.json')),
       generateIfMissing: !production && !e.POSTKORB_KEYS,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    auth: {
+      cookieSecure: production || publicUrl.startsWith('https://'),
+      sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      passwordMinScore: e.PASSWORD_MIN_SCORE,
+      loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
+      loginMaxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      windowMs: e.LOGIN_WINDOW_MINUTES * 60_000,
+      activationMaxAttempts: e.ACTIVATION_MAX_ATTEMPTS,
+      webauthn: {
+        rpId: e.WEBAUTHN_RP_ID ?? new URL(publicUrl).hostname,
+        rpName: e.WEBAUTHN_RP_NAME,
+        origin: publicUrl,
+      },
+      eid: { publicKeyPem: e.EID_JWT_PUBLIC_KEY, issuer: e.EID_JWT_ISSUER, audience: e.EID_JWT_AUDIENCE },
     },
   })
 }

@@ -1,3 +1,5 @@
+import type { IdentityRepos } from './identity.port.ts'
+import type { CitizenPatch } from './identity.types.ts'
 import type {
   ApiToken,
   AuditEntry,
@@ -30,6 +32,8 @@ export interface StaffRepo {
   create(staff: NewStaff): Promise<Staff>
   /** One staff member of the given office, or null (also for another office's id). */
   get(officeId: string, id: string): Promise<Staff | null>
+  /** The staff of an office. */
+  list(officeId: string): Promise<Staff[]>
 }
 
 /** Hashed API tokens of staff and integrations. */
@@ -42,6 +46,8 @@ export interface ApiTokenRepo {
   touch(id: string, at: Date): Promise<void>
   /** Revokes a token of the given office; false when there was none to revoke. */
   revoke(officeId: string, id: string, at: Date): Promise<boolean>
+  /** The tokens of an office (hashes never leave the store layer's callers). */
+  list(officeId: string): Promise<ApiToken[]>
 }
 
 /** Citizen accounts; personal fields arrive already encrypted. */
@@ -52,6 +58,12 @@ export interface CitizenRepo {
   get(id: string): Promise<Citizen | null>
   /** One citizen by the keyed MAC of the normalised email, or null. */
   findByEmailLookup(emailLookup: Buffer): Promise<Citizen | null>
+  /** The activated citizen of an office with this customer number, or null. */
+  findByCustomerNumber(officeId: string, customerNumber: string): Promise<Citizen | null>
+  /** Applies a patch to a (not deleted) citizen; false when there is none. */
+  update(id: string, patch: CitizenPatch): Promise<boolean>
+  /** Removes the citizen row; cascades to sessions, factors, threads and messages. */
+  delete(id: string): Promise<boolean>
 }
 
 /** The append-only, hash-chained audit log. */
@@ -64,7 +76,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos {
+export interface Repos extends IdentityRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo
