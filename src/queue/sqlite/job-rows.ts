@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type Database from 'better-sqlite3'
 import type { SqliteDb } from '../../store/sqlite/repos.ts'
 import type { JobDef } from '../queue.port.ts'
 import { retryDelayMs } from '../run-handler.ts'
+import { preparedStatements } from './statements.ts'
 
 /** One queue_jobs row as the embedded queue reads it (column names as in the schema). */
 export type JobRow = {
@@ -33,16 +33,22 @@ const values =
   '@id, @name, @payload, @state, @singleton_key, @attempt, @retry_limit, @retry_delay_ms, @retry_backoff, ' +
   '@expire_ms, @dead_letter, @run_after, @locked_until, @last_error, @created_at, @completed_at'
 
-const sql = {
+export const jobSql = {
   insert: `INSERT INTO queue_jobs (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`,
   // Cron slots stay taken after completion, so a second process ticking the same slot adds nothing.
   insertOnce: `INSERT INTO queue_jobs (${columns}) SELECT ${values}
     WHERE NOT EXISTS (SELECT 1 FROM queue_jobs WHERE name = @name AND singleton_key = @singleton_key)`,
+  // Two halves, each an index search on (name, state, run_after) with its own LIMIT: one OR across
+  // both made SQLite search by name only and sort every finished row of that name (0.7 ms at 10k).
   claim: `UPDATE queue_jobs SET state = 'active', attempt = attempt + 1, locked_until = @now + expire_ms
-    WHERE id IN (SELECT id FROM queue_jobs WHERE name = @name AND (
-      (state = 'created' AND run_after <= @now)
-      OR (state = 'active' AND locked_until < @now AND attempt <= retry_limit))
-      ORDER BY run_after LIMIT @limit)
+    WHERE id IN (SELECT id FROM (
+      SELECT id, run_after FROM (SELECT id, run_after FROM queue_jobs
+        WHERE name = @name AND state = 'created' AND run_after <= @now ORDER BY run_after LIMIT @limit)
+      UNION ALL
+      SELECT id, run_after FROM (SELECT id, run_after FROM queue_jobs
+        WHERE name = @name AND state = 'active' AND locked_until < @now AND attempt <= retry_limit
+        ORDER BY run_after LIMIT @limit)
+      ORDER BY run_after LIMIT @limit))
     RETURNING *`,
   expireExhausted: `UPDATE queue_jobs SET state = 'failed', locked_until = NULL, completed_at = @now,
       last_error = 'lease expired after the last attempt'
@@ -59,22 +65,7 @@ const sql = {
   counts: 'SELECT state, count(*) AS n FROM queue_jobs WHERE name = ? GROUP BY state',
 } as const
 
-type Statements = { [K in keyof typeof sql]: Database.Statement }
-const cache = new WeakMap<Database.Database, Statements>()
-
-/** Prepared once per connection: the queue's hot path must stay well under a millisecond. */
-function statements(db: SqliteDb): Statements {
-  // drizzle() attaches the driver as $client; SqliteDb's declared type leaves it out.
-  const raw = (db as SqliteDb & { $client: Database.Database }).$client
-  let st = cache.get(raw)
-  if (!st) {
-    st = Object.fromEntries(
-      Object.entries(sql).map(([k, text]) => [k, raw.prepare(text)]),
-    ) as unknown as Statements
-    cache.set(raw, st)
-  }
-  return st
-}
+const statements = preparedStatements(jobSql)
 
 /** A new waiting row; without a singleton key the job's own id is its key (never collides). */
 export function newJobRow(
