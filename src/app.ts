@@ -5,6 +5,7 @@ import type { AppDeps } from './deps.ts'
 import { httpErrors } from './errors.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
+import { citizenSession, csrfProtection } from './http/citizen-session.ts'
 import { respondWithProblem, toAppError, validationError } from './http/problem.ts'
 import { requestLog } from './http/request-log.ts'
 import { noStore, securityHeaders } from './http/security-headers.ts'
@@ -33,6 +34,9 @@ export function createApp(deps: AppDeps) {
       },
     }),
   )
+
+  app.use('/v1/*', citizenSession(deps))
+  app.use('/v1/*', csrfProtection(deps))
 
   app.route('/', healthRoutes(deps))
 

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../deps.ts'
 import type { Logger } from '../logger.ts'
+import type { CitizenAuth } from './citizen-session.ts'
 
 /** Variables every handler can read from the Hono context. */
 export type AppEnv = {
@@ -7,5 +8,7 @@ export type AppEnv = {
     requestId: string
     log: Logger
     deps: AppDeps
+    /** Set by citizenSession when a valid session cookie came with the request. */
+    auth?: CitizenAuth
   }
 }

@@ -23,6 +23,8 @@ export function validationError(err: ZodError): AppError {
 /** RFC 9457 for API clients, a readable German/English page for browsers that navigate. */
 export function respondWithProblem(c: Context<AppEnv>, err: AppError) {
   const problem = toProblem(err, c.get('requestId'))
+  const retryAfter = err.extra?.retryAfterSeconds
+  if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter))
   if (wantsHtml(c)) return c.html(errorPage(problem), err.status as ContentfulStatusCode)
   return c.body(JSON.stringify(problem), err.status as ContentfulStatusCode, {
     'Content-Type': 'application/problem+json; charset=utf-8',
