@@ -68,15 +68,32 @@ export type Citizen = {
   language: 'de' | 'en'
   dekWrapped: Buffer
   dekKeyId: string
+  /** Encrypted mobile number for appointment SMS, or null. */
+  phoneEnc: Buffer | null
+  smsAppointments: boolean
+  /** Version of the terms and email consent the citizen accepted. */
+  consentVersion: string | null
+  passwordChangedAt: Date | null
   createdAt: Date
   deletedAt: Date | null
 }
 export type NewCitizen = Omit<
   Citizen,
-  'createdAt' | 'deletedAt' | 'emailConfirmedAt' | 'onlineCommChangedAt'
-> & {
-  emailConfirmedAt?: Date | null
-}
+  | 'createdAt'
+  | 'deletedAt'
+  | 'emailConfirmedAt'
+  | 'onlineCommChangedAt'
+  | 'phoneEnc'
+  | 'smsAppointments'
+  | 'consentVersion'
+  | 'passwordChangedAt'
+> &
+  Partial<
+    Pick<
+      Citizen,
+      'emailConfirmedAt' | 'phoneEnc' | 'smsAppointments' | 'consentVersion' | 'passwordChangedAt'
+    >
+  >
 
 export type AuditInput = {
   actorKind: 'citizen' | 'staff' | 'system' | 'integration'

@@ -8,10 +8,10 @@ import type { Tx } from '../../src/store/store.port.ts'
 import type { NewCitizen, NewOffice } from '../../src/store/store.types.ts'
 import { type BackendKind, makeTestDatabase, type TestDatabase } from '../helpers/backends.ts'
 
-const openStore = (url: string) => createStore(parseConfig({ DATABASE_URL: url }).db)
+export const openStore = (url: string) => createStore(parseConfig({ DATABASE_URL: url }).db)
 
 /** Raw SQL outside the port: how the suite tampers with rows and counts them behind the adapter's back. */
-async function rawRows(store: AnyStore, query: SQL): Promise<Record<string, unknown>[]> {
+export async function rawRows(store: AnyStore, query: SQL): Promise<Record<string, unknown>[]> {
   if (store.dialect === 'sqlite') return store.exec((db) => db.all<Record<string, unknown>>(query))
   return (await store.db.execute(query)).rows
 }
@@ -27,10 +27,10 @@ async function rawInTx(store: AnyStore, tx: Tx, query: SQL): Promise<void> {
   else await store.txDb(tx).execute(query)
 }
 
-const countRows = async (store: AnyStore, table: string) =>
+export const countRows = async (store: AnyStore, table: string) =>
   Number((await rawRows(store, sql`select count(*) as n from ${sql.identifier(table)}`))[0]?.n)
 
-const newOffice = (code: string): NewOffice => ({
+export const newOffice = (code: string): NewOffice => ({
   id: randomUUID(),
   code,
   name: `Jobcenter ${code}`,
@@ -48,7 +48,7 @@ const newOffice = (code: string): NewOffice => ({
   ],
 })
 
-const newCitizen = (officeId: string | null, emailLookup: Buffer = randomBytes(32)): NewCitizen => ({
+export const newCitizen = (officeId: string | null, emailLookup: Buffer = randomBytes(32)): NewCitizen => ({
   id: randomUUID(),
   officeId,
   customerNumber: '123D456789',

@@ -1,20 +1,40 @@
-import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
 import type { Repos } from '../store.port.ts'
-import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.types.ts'
+import type { ApiToken, AuditEntry, Citizen, NewCitizen, Office, Staff } from '../store.types.ts'
+import { defined, sqliteIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
 
 export type SqliteDb = BetterSQLite3Database<typeof s>
 
 /** Every repository method of the port, synchronous: SQLite work never yields. */
 export type SyncRepos = { [R in keyof Repos]: { [M in keyof Repos[R]]: SyncFn<Repos[R][M]> } }
-type SyncFn<F> = F extends (...a: infer A) => Promise<infer T> ? (...a: A) => T : never
+export type SyncFn<F> = F extends (...a: infer A) => Promise<infer T> ? (...a: A) => T : never
 
 const one = <T>(rows: T[]): T | null => rows[0] ?? null
 
+/** Security levels of a citizen whose profile an office has activated. */
+export const ACTIVATED = ['code_verified', 'eid']
+
+/** The full citizen row for an insert: optional fields get their defaults, so the row equals a read. */
+export function citizenRow(c: NewCitizen): Citizen {
+  return {
+    ...c,
+    emailConfirmedAt: c.emailConfirmedAt ?? null,
+    phoneEnc: c.phoneEnc ?? null,
+    smsAppointments: c.smsAppointments ?? false,
+    consentVersion: c.consentVersion ?? null,
+    passwordChangedAt: c.passwordChangedAt ?? null,
+    onlineCommChangedAt: null,
+    createdAt: new Date(),
+    deletedAt: null,
+  }
+}
+
 export function sqliteRepos(db: SqliteDb): SyncRepos {
   return {
+    ...sqliteIdentityRepos(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
@@ -40,6 +60,13 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
             .where(and(eq(s.staff.officeId, officeId), eq(s.staff.id, id)))
             .all(),
         ) as Staff | null,
+      list: (officeId) =>
+        db
+          .select()
+          .from(s.staff)
+          .where(eq(s.staff.officeId, officeId))
+          .orderBy(asc(s.staff.label), asc(s.staff.id))
+          .all() as Staff[],
     },
     apiTokens: {
       create(t) {
@@ -68,18 +95,19 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
           .run()
         return r.changes > 0
       },
+      list: (officeId) =>
+        db
+          .select()
+          .from(s.apiTokens)
+          .where(eq(s.apiTokens.officeId, officeId))
+          .orderBy(asc(s.apiTokens.createdAt), asc(s.apiTokens.id))
+          .all() as ApiToken[],
     },
     citizens: {
       create(c) {
-        const row = {
-          emailConfirmedAt: null,
-          onlineCommChangedAt: null,
-          ...c,
-          createdAt: new Date(),
-          deletedAt: null,
-        }
+        const row = citizenRow(c)
         db.insert(s.citizens).values(row).run()
-        return row as Citizen
+        return row
       },
       get: (id) =>
         one(
@@ -97,6 +125,30 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
             .where(and(eq(s.citizens.emailLookup, mac), isNull(s.citizens.deletedAt)))
             .all(),
         ) as Citizen | null,
+      findByCustomerNumber: (officeId, customerNumber) =>
+        one(
+          db
+            .select()
+            .from(s.citizens)
+            .where(
+              and(
+                eq(s.citizens.officeId, officeId),
+                eq(s.citizens.customerNumber, customerNumber),
+                inArray(s.citizens.securityLevel, ACTIVATED),
+                isNull(s.citizens.deletedAt),
+              ),
+            )
+            .all(),
+        ) as Citizen | null,
+      update(id, patch) {
+        const where = and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt))
+        const set = defined(patch)
+        if (Object.keys(set).length === 0) {
+          return db.select({ id: s.citizens.id }).from(s.citizens).where(where).all().length > 0
+        }
+        return db.update(s.citizens).set(set).where(where).run().changes > 0
+      },
+      delete: (id) => db.delete(s.citizens).where(eq(s.citizens.id, id)).run().changes > 0,
     },
     audit: {
       append(input) {
