@@ -2,8 +2,21 @@ import { is } from 'drizzle-orm'
 import { PgTable, getTableConfig as pgConfig } from 'drizzle-orm/pg-core'
 import { SQLiteTable, getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
-import * as pgSchema from '../../src/store/pg/schema.ts'
-import * as sqliteSchema from '../../src/store/sqlite/schema.ts'
+import * as pgIdentity from '../../src/store/pg/schema.identity.ts'
+import * as pgMain from '../../src/store/pg/schema.ts'
+import * as sqliteIdentity from '../../src/store/sqlite/schema.identity.ts'
+import * as sqliteMain from '../../src/store/sqlite/schema.ts'
+
+const pgSchema = { ...pgMain, ...pgIdentity }
+const sqliteSchema = { ...sqliteMain, ...sqliteIdentity }
+const IDENTITY_TABLES = [
+  'activation_codes',
+  'email_tokens',
+  'passkeys',
+  'rate_limits',
+  'recovery_codes',
+  'totp_factors',
+]
 
 // pg-boss owns the queue's tables on PostgreSQL; only the embedded queue needs one in SQLite.
 const SQLITE_ONLY = new Set(['queue_jobs'])
@@ -69,7 +82,8 @@ describe('schema parity between SQLite and PostgreSQL', () => {
   const { pg, sqlite } = tables()
 
   it('defines the same tables in both dialects, apart from the embedded queue table', () => {
-    expect(pg.size).toBeGreaterThanOrEqual(10)
+    expect(pg.size).toBeGreaterThanOrEqual(16)
+    for (const name of IDENTITY_TABLES) expect(sqlite.has(name), name).toBe(true)
     expect([...pg.keys()].sort()).toEqual([...sqlite.keys()].sort())
   })
 

@@ -65,6 +65,10 @@ export function toCitizen(r: typeof s.citizens.$inferSelect): Citizen {
     language: r.language as Citizen['language'],
     dekWrapped: r.dekWrapped,
     dekKeyId: r.dekKeyId,
+    phoneEnc: r.phoneEnc,
+    smsAppointments: r.smsAppointments,
+    consentVersion: r.consentVersion,
+    passwordChangedAt: r.passwordChangedAt,
     createdAt: r.createdAt,
     deletedAt: r.deletedAt,
   }

@@ -1,10 +1,12 @@
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
+import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
+import { pgIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
 
 /** The pool-backed database or one of its transactions: both run the same queries. */
@@ -21,6 +23,7 @@ const first = <T>(rows: T[]): T | null => rows[0] ?? null
 
 export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
   return {
+    ...pgIdentityRepos(db, inTransaction),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
@@ -48,6 +51,14 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
             .where(and(eq(s.staff.officeId, officeId), eq(s.staff.id, id))),
           toStaff,
         ),
+      list: async (officeId) =>
+        (
+          await db
+            .select()
+            .from(s.staff)
+            .where(eq(s.staff.officeId, officeId))
+            .orderBy(asc(s.staff.label), asc(s.staff.id))
+        ).map(toStaff),
     },
     apiTokens: {
       async create(t) {
@@ -78,17 +89,18 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
           .returning({ id: s.apiTokens.id })
         return revoked.length > 0
       },
+      list: async (officeId) =>
+        (
+          await db
+            .select()
+            .from(s.apiTokens)
+            .where(eq(s.apiTokens.officeId, officeId))
+            .orderBy(asc(s.apiTokens.createdAt), asc(s.apiTokens.id))
+        ).map(toApiToken),
     },
     citizens: {
       async create(c) {
-        const row = {
-          emailConfirmedAt: null,
-          onlineCommChangedAt: null,
-          ...c,
-          createdAt: new Date(),
-          deletedAt: null,
-        }
-        const [saved] = await db.insert(s.citizens).values(row).returning()
+        const [saved] = await db.insert(s.citizens).values(citizenRow(c)).returning()
         return toCitizen(must(saved))
       },
       get: async (id) =>
@@ -107,6 +119,33 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
             .where(and(eq(s.citizens.emailLookup, mac), isNull(s.citizens.deletedAt))),
           toCitizen,
         ),
+      findByCustomerNumber: async (officeId, customerNumber) =>
+        mapFirst(
+          await db
+            .select()
+            .from(s.citizens)
+            .where(
+              and(
+                eq(s.citizens.officeId, officeId),
+                eq(s.citizens.customerNumber, customerNumber),
+                inArray(s.citizens.securityLevel, ACTIVATED),
+                isNull(s.citizens.deletedAt),
+              ),
+            ),
+          toCitizen,
+        ),
+      async update(id, patch) {
+        const where = and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt))
+        const set = defined(patch)
+        if (Object.keys(set).length === 0) {
+          return (await db.select({ id: s.citizens.id }).from(s.citizens).where(where)).length > 0
+        }
+        return (await db.update(s.citizens).set(set).where(where).returning({ id: s.citizens.id })).length > 0
+      },
+      async delete(id) {
+        const rows = await db.delete(s.citizens).where(eq(s.citizens.id, id)).returning({ id: s.citizens.id })
+        return rows.length > 0
+      },
     },
     audit: {
       append: (input) =>

@@ -9,6 +9,7 @@ import type {
   Session,
   TotpFactor,
 } from '../identity.types.ts'
+import { defined } from '../rows.ts'
 import type { SqliteDb, SyncFn } from './repos.ts'
 import * as si from './schema.identity.ts'
 import * as s from './schema.ts'
@@ -270,7 +271,7 @@ const recoveryMatch = (citizenId: string, codeHash: Buffer) =>
   )
 
 /** failed_attempts + 1, and void the code in the same statement once it reaches maxAttempts. */
-export function failureSet(maxAttempts: number, at: SQL) {
+function failureSet(maxAttempts: number, at: SQL) {
   const c = si.activationCodes
   return {
     failedAttempts: sql`${c.failedAttempts} + 1`,
@@ -282,9 +283,4 @@ export function failureSet(maxAttempts: number, at: SQL) {
 const rateLimitSet = {
   count: sql`case when excluded.window_start > ${si.rateLimits.windowStart} then 1 else ${si.rateLimits.count} + 1 end`,
   windowStart: sql`case when excluded.window_start > ${si.rateLimits.windowStart} then excluded.window_start else ${si.rateLimits.windowStart} end`,
-}
-
-/** The patch without undefined keys (an absent key means "leave as is"). */
-export function defined<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, isNull } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
+import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
-import type { ApiToken, AuditEntry, Citizen, NewCitizen, Office, Staff } from '../store.types.ts'
-import { defined, sqliteIdentityRepos } from './repos.identity.ts'
+import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.types.ts'
+import { sqliteIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
 
 export type SqliteDb = BetterSQLite3Database<typeof s>
@@ -13,24 +14,6 @@ export type SyncRepos = { [R in keyof Repos]: { [M in keyof Repos[R]]: SyncFn<Re
 export type SyncFn<F> = F extends (...a: infer A) => Promise<infer T> ? (...a: A) => T : never
 
 const one = <T>(rows: T[]): T | null => rows[0] ?? null
-
-/** Security levels of a citizen whose profile an office has activated. */
-export const ACTIVATED = ['code_verified', 'eid']
-
-/** The full citizen row for an insert: optional fields get their defaults, so the row equals a read. */
-export function citizenRow(c: NewCitizen): Citizen {
-  return {
-    ...c,
-    emailConfirmedAt: c.emailConfirmedAt ?? null,
-    phoneEnc: c.phoneEnc ?? null,
-    smsAppointments: c.smsAppointments ?? false,
-    consentVersion: c.consentVersion ?? null,
-    passwordChangedAt: c.passwordChangedAt ?? null,
-    onlineCommChangedAt: null,
-    createdAt: new Date(),
-    deletedAt: null,
-  }
-}
 
 export function sqliteRepos(db: SqliteDb): SyncRepos {
   return {
