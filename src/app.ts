@@ -3,12 +3,17 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import type { AppDeps } from './deps.ts'
 import { httpErrors } from './errors.ts'
+import { activationRoutes } from './features/activation/activation.routes.ts'
+import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
+import { profileRoutes } from './features/profile/profile.routes.ts'
+import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { citizenSession, csrfProtection } from './http/citizen-session.ts'
 import { respondWithProblem, toAppError, validationError } from './http/problem.ts'
 import { requestLog } from './http/request-log.ts'
 import { noStore, securityHeaders } from './http/security-headers.ts'
+import { staffAuth } from './http/staff-auth.ts'
 
 /** The Hono app with middleware, error mapping and routes; it never listens (cli.ts does). */
 export function createApp(deps: AppDeps) {
@@ -37,8 +42,13 @@ export function createApp(deps: AppDeps) {
 
   app.use('/v1/*', citizenSession(deps))
   app.use('/v1/*', csrfProtection(deps))
+  app.use('/v1/*', staffAuth(deps))
 
   app.route('/', healthRoutes(deps))
+  app.route('/', staffRoutes(deps))
+  app.route('/', activationRoutes(deps))
+  app.route('/', profileRoutes(deps))
+  app.route('/', eidRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })
 

@@ -4,6 +4,7 @@ import { startWorkers } from '../workers/main.ts'
 import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
+import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
 import { waitForPg } from './store/pg/connect.ts'
@@ -14,7 +15,8 @@ const usage = `usage: postkorb <command>
   start [--seed-demo] both in one process (embedded default), migrating first
   migrate             apply database migrations
   seed --demo         create the demo office, staff and citizen
-  audit verify        check the audit hash chain`
+  audit verify        check the audit hash chain
+  staff create|tokens|revoke   staff members and API tokens (see postkorb staff)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -23,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
     options: {
       demo: { type: 'boolean' },
       'seed-demo': { type: 'boolean' },
+      office: { type: 'string' },
+      role: { type: 'string' },
+      label: { type: 'string' },
+      'token-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -53,6 +59,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(result))
       return closeAll(deps, result.ok ? 0 : 1)
     }
+    case 'staff':
+      if (!sub) return fail(staffUsage, deps)
+      return closeAll(deps, await runStaffCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':
