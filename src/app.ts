@@ -6,6 +6,8 @@ import { httpErrors } from './errors.ts'
 import { activationRoutes } from './features/activation/activation.routes.ts'
 import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
+import { identityRoutes } from './features/identity/identity.routes.ts'
+import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
@@ -45,10 +47,12 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', staffAuth(deps))
 
   app.route('/', healthRoutes(deps))
+  app.route('/', identityRoutes(deps))
   app.route('/', staffRoutes(deps))
   app.route('/', activationRoutes(deps))
   app.route('/', profileRoutes(deps))
   app.route('/', eidRoutes(deps))
+  app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })
 
