@@ -15,6 +15,8 @@ export type JobDef<S extends z.ZodType = z.ZodType> = {
   expireInSeconds: number
   /** Jobs that exhausted their retries are copied to `${name}.dlq`. */
   deadLetter: boolean
+  /** Jobs one fetch claims (pg-boss; default from the concurrency; SQLite ignores it): waiting ones' leases run, so slow jobs want 1. */
+  batchSize?: number
 }
 
 export type Catalog = Record<string, JobDef>

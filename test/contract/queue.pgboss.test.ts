@@ -235,6 +235,18 @@ describe.skipIf(pgReason !== null)(
       })
     })
 
+    it('writes a cron schedule before schedule() returns, and rejects a bad expression to the caller', async () => {
+      const { url, queue } = await harness()
+      await queue.schedule('test.ping', '*/5 * * * *', { n: 3 })
+      await queue.schedule('test.ping', '*/5 * * * *', { n: 3 })
+      await expect(queue.schedule('test.ping', 'not a cron', { n: 3 })).rejects.toThrow()
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      const { rows } = await client.query('select name, cron, timezone, data from pgboss.schedule')
+      await client.end()
+      expect(rows).toEqual([{ name: 'test.ping', cron: '*/5 * * * *', timezone: 'UTC', data: { n: 3 } }])
+    })
+
     it('keeps the job table analysed from the start', async () => {
       const { url } = await harness()
       const client = new pg.Client({ connectionString: url })

@@ -5,9 +5,10 @@ import type { Logger } from '../../logger.ts'
 import type { PgStore } from '../../store/pg/store.ts'
 import type { Catalog, JobDef, Queue, SendOptions } from '../queue.port.ts'
 import { jobDef, parseSendPayload } from '../run-handler.ts'
+import { createLimiter } from './limiter.ts'
 import { analyzeJobs, checkedSchema, countJobs, ensureQueues } from './queues.ts'
 import { batchHandler } from './run-job.ts'
-import { createSchedules } from './schedules.ts'
+import { writeSchedule } from './schedules.ts'
 import { bossOptions, defaultTiming, dlqName, pollSeconds, type Timing, workShape } from './settings.ts'
 
 export type PgBossQueueOptions<C extends Catalog> = {
@@ -40,7 +41,6 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
   // Warning data can carry SQL parameters (job payloads): log the type and message only.
   boss.on('warning', (w) => log.warn({ type: (w.data as { type?: string })?.type }, w.message))
 
-  const schedules = createSchedules(boss, log)
   let starting: Promise<void> | null = null
   let started = false
   let analyzeTimer: NodeJS.Timeout | null = null
@@ -77,28 +77,31 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
     n: number,
   ) {
     await start()
-    const shape = workShape(n)
-    const handle = batchHandler(queueName, def, handler as never, log)
+    const shape = workShape(n, def.batchSize)
+    const handle = batchHandler(queueName, def, handler as never, log, createLimiter(shape.concurrency))
     const poll = pollSeconds(timing)
-    let workerId: string | undefined
-    const id = await boss.work<unknown>(
-      queueName,
-      {
-        ...shape,
-        burstWhenBatchFull: true,
-        perJobResults: true,
-        pollingIntervalSeconds: poll,
-        // On notify queues retries and delayed jobs wait for this poll, not for pollingIntervalSeconds.
-        notifyPollingIntervalSeconds: poll,
-      },
-      async (jobs) => {
-        const results = await handle(jobs)
-        // burstWhenBatchFull ignores batchSize 1: wake the single worker ourselves so a backlog drains without a poll.
-        if (shape.batchSize === 1 && workerId) boss.notifyWorker(workerId)
-        return results
-      },
-    )
-    workerId = id
+    // One registration per worker, so each callback knows the worker it runs on (see the wake below).
+    for (let i = 0; i < shape.workers; i++) {
+      let workerId: string | undefined
+      workerId = await boss.work<unknown>(
+        queueName,
+        {
+          batchSize: shape.batchSize,
+          localConcurrency: 1,
+          burstWhenBatchFull: true,
+          perJobResults: true,
+          pollingIntervalSeconds: poll,
+          // On notify queues retries and delayed jobs wait for this poll, not for pollingIntervalSeconds.
+          notifyPollingIntervalSeconds: poll,
+        },
+        async (jobs) => {
+          const results = await handle(jobs)
+          // burstWhenBatchFull ignores batchSize 1: wake this worker ourselves so a backlog drains without a poll.
+          if (shape.batchSize === 1 && workerId) boss.notifyWorker(workerId)
+          return results
+        },
+      )
+    }
   }
 
   return {
@@ -136,7 +139,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
       const data = parseSendPayload(opts.catalog, name, payload) as object
       await start()
       // Scheduled sends carry no key: the exclusive policy then allows one scheduled job waiting or running.
-      await schedules.set(name, cron, data)
+      await writeSchedule(boss, log, name, cron, data)
     },
 
     async counts(name) {
@@ -146,7 +149,6 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
     },
 
     async stop(stopOpts = {}) {
-      schedules.stop()
       if (analyzeTimer) clearInterval(analyzeTimer)
       analyzeTimer = null
       starting = null

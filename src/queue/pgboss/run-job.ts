@@ -2,6 +2,7 @@ import type { Job, JobResult } from 'pg-boss'
 import type { Logger } from '../../logger.ts'
 import type { Handler, JobDef } from '../queue.port.ts'
 import { runHandler } from '../run-handler.ts'
+import type { Limiter } from './limiter.ts'
 
 /**
  * Runs one job and returns its disposition: `deadletter` fails it at once (skipping the remaining
@@ -32,7 +33,27 @@ export async function runJob(
   return { id: job.id, status: 'failed', output }
 }
 
-/** A perJobResults batch handler: the jobs of one fetch run side by side, each settled on its own. */
-export function batchHandler(queueName: string, def: JobDef, handler: Handler<unknown>, log: Logger) {
-  return (jobs: Job<unknown>[]) => Promise.all(jobs.map((job) => runJob(job, queueName, def, handler, log)))
+/**
+ * A perJobResults batch handler: each job of the fetch waits for a slot of the registration's limiter
+ * and is settled on its own when the batch ends. A job whose signal aborted while it waited (the batch
+ * outran its lease, or stop() gave up waiting) is not started: pg-boss has already failed it for retry.
+ */
+export function batchHandler(
+  queueName: string,
+  def: JobDef,
+  handler: Handler<unknown>,
+  log: Logger,
+  limiter: Limiter,
+) {
+  const runOrSkip = (job: Job<unknown>): Promise<JobResult> =>
+    job.signal.aborted
+      ? Promise.resolve(notStarted(job, queueName, log))
+      : runJob(job, queueName, def, handler, log)
+  return (jobs: Job<unknown>[]) => Promise.all(jobs.map((job) => limiter.run(() => runOrSkip(job))))
+}
+
+function notStarted(job: Job<unknown>, queueName: string, log: Logger): JobResult {
+  const message = 'not started: the batch outran its lease or the worker stopped while the job waited'
+  log.warn({ jobId: job.id, job: queueName }, message)
+  return { id: job.id, status: 'failed', output: { message } }
 }
