@@ -1,8 +1,16 @@
-import { errorFactory } from '../../errors.ts'
+import { AppError, errorFactory } from '../../errors.ts'
 
 export const eidErrors = errorFactory('eid', {
-  unavailable: { status: 503, title: 'Service Unavailable', retryable: false },
   assertion_invalid: { status: 400, title: 'Bad Request' },
 })
 
-export const eidUnavailable = () => eidErrors.unavailable('eID ist nicht verfügbar. / eID is not available.')
+/** A 503 the client may read (5xx details are hidden unless exposed): eID is switched off here. */
+export const eidUnavailable = () =>
+  new AppError({
+    code: 'eid.unavailable',
+    status: 503,
+    title: 'Service Unavailable',
+    detail: 'eID ist nicht verfügbar. / eID is not available.',
+    expose: true,
+    retryable: false,
+  })
