@@ -17,7 +17,7 @@ const def = <S extends z.ZodType>(payload: S, over: Partial<Omit<JobDef, 'payloa
  * jobs here and its handler in workers/registry.ts (the registry fails to compile without it).
  */
 export const jobs = {
-  'audit.verify': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800 }),
+  'audit.verify': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs
