@@ -1,6 +1,8 @@
 import type { Config } from './config.ts'
 import { type Keyring, loadKeyring } from './crypto/keyring.ts'
 import type { Logger } from './logger.ts'
+import type { Mailer } from './mail/mailer.port.ts'
+import { createMailer } from './mail/mailer.ts'
 import { type Jobs, jobs } from './queue/jobs.catalog.ts'
 import { createPgBossQueue } from './queue/pgboss/queue.ts'
 import type { Queue } from './queue/queue.port.ts'
@@ -18,6 +20,7 @@ export type Deps = {
   queue: Queue<Jobs>
   scanner: Scanner
   keyring: Keyring
+  mailer: Mailer
   clock: () => Date
 }
 
@@ -38,6 +41,7 @@ export function buildDeps(config: Config, log: Logger): Deps {
     queue: createQueue(config, store, log),
     scanner: createScanner(config.scanner),
     keyring,
+    mailer: createMailer(config.mail, log),
     clock: () => new Date(),
   }
 }
