@@ -169,14 +169,16 @@ describeBackends('identity: registration and email confirmation', (kind) => {
 
   it('answers a known and an unknown email in about the same time', async () => {
     await registerConfirmed(t, 'timing@example.org')
+    await register(t, registration('warm-up@example.org', STRONG_2))
     const knownTimes: number[] = []
     const unknownTimes: number[] = []
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       knownTimes.push(await timed(() => register(t, registration('timing@example.org', STRONG_2))))
       unknownTimes.push(await timed(() => register(t, registration(`t${i}@example.org`, STRONG_2))))
     }
+    // Both paths hash: skipping the hash on one path measures about 2x here, equal paths about 1.05x.
     const [k, u] = [median(knownTimes), median(unknownTimes)]
-    expect(Math.max(k, u) / Math.min(k, u)).toBeLessThan(3)
+    expect(Math.max(k, u) / Math.min(k, u)).toBeLessThan(1.6)
   })
 
   it('mails a fresh link when an unconfirmed address registers again', async () => {
