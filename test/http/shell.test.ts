@@ -1,3 +1,4 @@
+import { zValidator } from '@hono/zod-validator'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { z } from 'zod'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
@@ -70,6 +71,19 @@ describeBackends('HTTP shell', (kind) => {
     const page = await res.text()
     expect(page).toContain('Diese Seite gibt es nicht.')
     expect(page).toContain('This page does not exist.')
+  })
+
+  it('answers malformed JSON with 400, not 500, also through Hono validators', async () => {
+    t.app.post('/v1/test/validated', zValidator('json', z.object({ a: z.string() })), (c) =>
+      c.json(c.req.valid('json')),
+    )
+    const res = await t.app.request('/v1/test/validated', {
+      method: 'POST',
+      body: '{"a": ',
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect(res.status, t.logs.join('\n')).toBe(400)
+    expect((await json(res)).code).toBe('http.bad_request')
   })
 
   it('turns a zod error into 422 with the field issues', async () => {
