@@ -60,6 +60,12 @@ describeBackends('the citizen profile', (kind) => {
     expect(audits[0]).toMatchObject({ actorKind: 'citizen', actorId: me.citizen.id, officeId: office.id })
   })
 
+  it('does not present the registration consent as consent to online communication', async () => {
+    await t.deps.store.citizens.update(me.citizen.id, { consentVersion: '2026-01' })
+    const body = await readJson(await get())
+    expect(body.onlineCommunication).toEqual({ enabled: false, changedAt: null, consentVersion: null })
+  })
+
   it('keeps the SMS phone number sealed and shows only its last two digits', async () => {
     const res = await patch({ notifications: { smsAppointments: true, phone: '+49 151 2345-6789' } })
     expect(res.status).toBe(200)

@@ -38,7 +38,9 @@ export async function getProfile(deps: ProfileDeps, citizen: Citizen): Promise<P
     onlineCommunication: {
       enabled: citizen.onlineComm,
       changedAt: citizen.onlineCommChangedAt,
-      consentVersion: citizen.consentVersion,
+      // One column holds the registration consent too (see report); it speaks for online
+      // communication only once the citizen has made an online-communication choice.
+      consentVersion: citizen.onlineCommChangedAt ? citizen.consentVersion : null,
     },
     notifications: {
       email: citizen.notifyEmail,
