@@ -1,52 +1,14 @@
 import { randomInt } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import pg from 'pg'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { createSignedInCitizen } from '../helpers/citizen.ts'
+import { storedBytes } from '../helpers/raw-store.ts'
 import { createOffice, createStaffToken, jsonRequest, readJson } from '../helpers/staff.ts'
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('')
 const letters = (n: number) =>
   Array.from({ length: n }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ'[randomInt(24)]).join('')
-
-/** Every stored byte of the SQLite database: the main file and the write-ahead log. */
-function sqliteBytes(file: string): Buffer[] {
-  return [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f))
-}
-
-/** Every text, json and bytea value of every table in the PostgreSQL database (no pg_dump needed). */
-async function pgValues(url: string): Promise<Buffer[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { rows: columns } = await client.query<{
-      table_schema: string
-      table_name: string
-      column_name: string
-    }>(
-      `select c.table_schema, c.table_name, c.column_name from information_schema.columns c
-         join information_schema.tables t using (table_schema, table_name)
-        where t.table_type = 'BASE TABLE' and c.table_schema not in ('pg_catalog', 'information_schema')
-          and c.data_type in ('text', 'bytea', 'character varying', 'json', 'jsonb', 'ARRAY')`,
-    )
-    const out: Buffer[] = []
-    for (const c of columns) {
-      const { rows } = await client.query(
-        `select "${c.column_name}"::text as v, "${c.column_name}" as raw from "${c.table_schema}"."${c.table_name}"`,
-      )
-      for (const r of rows) {
-        if (r.v !== null) out.push(Buffer.from(String(r.v)))
-        if (Buffer.isBuffer(r.raw)) out.push(r.raw)
-      }
-    }
-    expect(columns.length).toBeGreaterThan(20)
-    return out
-  } finally {
-    await client.end()
-  }
-}
 
 describeBackends('no plaintext secrets in the database or the logs', (kind) => {
   let t: TestApp
@@ -108,7 +70,7 @@ describeBackends('no plaintext secrets in the database or the logs', (kind) => {
       wrongCode,
       phone: phoneDigits,
     }
-    const stored = kind === 'sqlite' ? sqliteBytes(dbFile(t)) : await pgValues(dbUrl(t))
+    const stored = await storedBytes(t.deps.config.db)
     expect(stored.length).toBeGreaterThan(0)
     // The scan can find things: the customer number is plain by design (routing and lookups need it).
     expect(stored.some((b) => b.includes(customerNumber))).toBe(true)
@@ -128,12 +90,3 @@ describeBackends('no plaintext secrets in the database or the logs', (kind) => {
       expect(logs.includes(marker), `${name} in the logs`).toBe(false)
   })
 })
-
-const dbFile = (t: TestApp) => {
-  if (t.deps.config.db.kind !== 'sqlite') throw new Error('not SQLite')
-  return t.deps.config.db.file
-}
-const dbUrl = (t: TestApp) => {
-  if (t.deps.config.db.kind !== 'pg') throw new Error('not PostgreSQL')
-  return t.deps.config.db.url
-}
