@@ -51,10 +51,20 @@ describeBackends('identity: registration and email confirmation', (kind) => {
     const citizen = await t.deps.store.citizens.findByEmailLookup(
       t.deps.keyring.lookupMac('email', 'erika.muster@example.org'),
     )
-    expect(citizen).toMatchObject({ securityLevel: 'registered', officeId: null, language: 'de' })
+    // the terms version goes to the audit log; consent_version is reserved for online communication
+    expect(citizen).toMatchObject({
+      securityLevel: 'registered',
+      officeId: null,
+      language: 'de',
+      consentVersion: null,
+    })
     expect(citizen?.emailConfirmedAt).toBeInstanceOf(Date)
     expect(citizen?.emailEnc.includes(Buffer.from('erika'))).toBe(false)
-    const actions = (await t.deps.store.audit.list()).map((e) => e.action)
+    const entries = await t.deps.store.audit.list()
+    expect(entries.find((e) => e.action === 'citizen.registered')?.details).toMatchObject({
+      termsVersion: '2026-01',
+    })
+    const actions = entries.map((e) => e.action)
     expect(actions).toEqual(
       expect.arrayContaining(['citizen.registered', 'citizen.email_confirmed', 'auth.login']),
     )

@@ -60,8 +60,7 @@ describeBackends('the citizen profile', (kind) => {
     expect(audits[0]).toMatchObject({ actorKind: 'citizen', actorId: me.citizen.id, officeId: office.id })
   })
 
-  it('does not present the registration consent as consent to online communication', async () => {
-    await t.deps.store.citizens.update(me.citizen.id, { consentVersion: '2026-01' })
+  it('shows no online-communication consent before the citizen gave one', async () => {
     const body = await readJson(await get())
     expect(body.onlineCommunication).toEqual({ enabled: false, changedAt: null, consentVersion: null })
   })

@@ -156,12 +156,13 @@ export async function register(deps: IdentityDeps, input: RegisterInput): Promis
       onlineComm: false,
       notifyEmail: true,
       language: input.language,
-      consentVersion: CONSENT_VERSION,
       dekWrapped,
       dekKeyId,
     })
     await tx.emailTokens.create(row)
-    await tx.audit.append(audit(id, 'citizen.registered', { language: input.language }))
+    await tx.audit.append(
+      audit(id, 'citizen.registered', { language: input.language, termsVersion: CONSENT_VERSION }),
+    )
   })
   mailLater(
     deps,

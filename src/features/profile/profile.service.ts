@@ -40,7 +40,7 @@ export async function getProfile(deps: ProfileDeps, citizen: Citizen): Promise<P
       changedAt: citizen.onlineCommChangedAt,
       // One column holds the registration consent too (see report); it speaks for online
       // communication only once the citizen has made an online-communication choice.
-      consentVersion: citizen.onlineCommChangedAt ? citizen.consentVersion : null,
+      consentVersion: citizen.consentVersion,
     },
     notifications: {
       email: citizen.notifyEmail,
