@@ -8,8 +8,8 @@ import type { Deps } from '../../deps.ts'
 import type { EmailTokenPurpose } from '../../store/identity.types.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { identityErrors, passwordRejected, texts } from './identity.errors.ts'
-import { enforceWithLockout } from './lockout.ts'
 import { createPasswordPolicy, type PasswordPolicy } from './password-policy.ts'
+import { enforceLimits } from './throttle.ts'
 
 /** What the identity use cases need: the deps plus the process-wide password policy. */
 export type IdentityDeps = Pick<Deps, 'config' | 'log' | 'store' | 'keyring' | 'clock' | 'mailer'> & {
@@ -99,7 +99,7 @@ export async function register(deps: IdentityDeps, input: RegisterInput): Promis
   const { windowMs, loginMaxAttempts, loginMaxAttemptsPerIp } = deps.config.auth
   const throttled = async () => deps.log.warn({ action: 'register' }, 'registration throttled')
   const addressLimit = `register:addr:${input.address}`
-  await enforceWithLockout(
+  await enforceLimits(
     deps,
     [{ scope: 'address', key: addressLimit, max: loginMaxAttemptsPerIp, windowMs }],
     throttled,
@@ -108,7 +108,7 @@ export async function register(deps: IdentityDeps, input: RegisterInput): Promis
   if (issues.length > 0) throw passwordRejected(issues)
   // after the policy, so fixing a rejected password does not count; this caps mails to one mailbox
   const accountLimit = `register:acct:${mac.toString('hex')}`
-  await enforceWithLockout(
+  await enforceLimits(
     deps,
     [{ scope: 'account', key: accountLimit, max: loginMaxAttempts, windowMs }],
     throttled,

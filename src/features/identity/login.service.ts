@@ -3,7 +3,10 @@ import type { Deps } from '../../deps.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { authErrors, texts } from './identity.errors.ts'
 import { audit, emailMac, type IdentityDeps } from './identity.service.ts'
-import { enforceWithLockout, type ScopedLimit } from './lockout.ts'
+import { enforceLimits, type Limit } from './throttle.ts'
+
+type ScopedLimit = Limit & { scope: 'account' | 'address' }
+
 import { resetLimits } from './throttle.ts'
 
 export type LoginInput = { email: string; password: string; address: string }
@@ -25,7 +28,7 @@ export async function verifyLogin(deps: IdentityDeps, input: LoginInput): Promis
     { scope: 'address', key: `login:addr:${input.address}`, max: loginMaxAttemptsPerIp, windowMs },
   ]
   const citizen = await deps.store.citizens.findByEmailLookup(mac)
-  await enforceWithLockout(deps, limits, async (limit) => {
+  await enforceLimits(deps, limits, async (limit) => {
     const account = mac.toString('hex').slice(0, 16)
     deps.log.warn(
       limit.scope === 'account'

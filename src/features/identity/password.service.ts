@@ -14,7 +14,7 @@ import {
   newEmailToken,
   RESET_TTL_MS,
 } from './identity.service.ts'
-import { enforceWithLockout } from './lockout.ts'
+import { enforceLimits } from './throttle.ts'
 
 /**
  * Re-authentication for sensitive changes (password, factors): throttled like the login per
@@ -27,7 +27,7 @@ export async function verifyCurrentPassword(
 ): Promise<void> {
   const { windowMs, loginMaxAttempts } = deps.config.auth
   const key = `reauth:acct:${citizen.id}`
-  await enforceWithLockout(deps, [{ scope: 'account', key, max: loginMaxAttempts, windowMs }], async () => {
+  await enforceLimits(deps, [{ scope: 'account', key, max: loginMaxAttempts, windowMs }], async () => {
     deps.log.warn({ scope: 'account', citizenId: citizen.id }, 're-authentication locked out')
     await deps.store.audit.append(audit(citizen.id, 'auth.reauth_locked', { windowMs }))
   })
@@ -76,7 +76,7 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const mac = emailMac(deps, input.email)
   const { windowMs, loginMaxAttempts, loginMaxAttemptsPerIp } = deps.config.auth
-  await enforceWithLockout(
+  await enforceLimits(
     deps,
     [
       { scope: 'account', key: `reset:acct:${mac.toString('hex')}`, max: loginMaxAttempts, windowMs },

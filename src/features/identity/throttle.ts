@@ -5,22 +5,27 @@ export type Limit = { key: string; max: number; windowMs: number }
 
 /**
  * Counts one attempt against each limit (shared by all processes through the store) and throws
- * 429 with Retry-After when any is exceeded; the caller audits lockouts.
+ * 429 with Retry-After when one is exceeded. onLockout runs only for the first refused attempt of
+ * a window, so a hammering client yields one audit entry, not one per request.
  */
-export async function enforceLimits(deps: Pick<Deps, 'store' | 'clock'>, limits: Limit[]): Promise<void> {
+export async function enforceLimits<L extends Limit>(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  limits: L[],
+  onLockout?: (limit: L) => Promise<void>,
+): Promise<void> {
   const now = deps.clock()
   for (const limit of limits) {
     const hit = await deps.store.rateLimits.hit(limit.key, limit.windowMs, now)
-    if (hit.count > limit.max) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((hit.resetAt.getTime() - now.getTime()) / 1000))
-      throw new AppError({
-        code: 'auth.too_many_attempts',
-        status: 429,
-        title: 'Too Many Requests',
-        detail: 'Zu viele Versuche. Bitte warten Sie. / Too many attempts. Please wait.',
-        extra: { retryAfterSeconds },
-      })
-    }
+    if (hit.count <= limit.max) continue
+    if (hit.count === limit.max + 1) await onLockout?.(limit)
+    const retryAfterSeconds = Math.max(1, Math.ceil((hit.resetAt.getTime() - now.getTime()) / 1000))
+    throw new AppError({
+      code: 'auth.too_many_attempts',
+      status: 429,
+      title: 'Too Many Requests',
+      detail: 'Zu viele Versuche. Bitte warten Sie. / Too many attempts. Please wait.',
+      extra: { retryAfterSeconds },
+    })
   }
 }
 

@@ -1,6 +1,6 @@
 import { verifyPassword } from '../../crypto/password.ts'
 import type { Deps } from '../../deps.ts'
-import { AppError, isAppError } from '../../errors.ts'
+import { AppError } from '../../errors.ts'
 import type { CitizenAuth } from '../../http/citizen-session.ts'
 import type { MfaMethod, Passkey, TotpFactor } from '../../store/identity.types.ts'
 import type { Tx } from '../../store/store.port.ts'
@@ -77,18 +77,14 @@ export async function checkPassword(deps: MfaDeps, actor: MfaActor, password: st
 export async function countAttempt(deps: MfaDeps, actor: MfaActor): Promise<void> {
   const { auth: a, clientAddress } = actor
   const { loginMaxAttempts, loginMaxAttemptsPerIp, windowMs } = deps.config.auth
-  try {
-    await enforceLimits(deps, [
-      { key: `mfa:${a.citizen.id}`, max: loginMaxAttempts, windowMs },
-      { key: `mfa-ip:${clientAddress}`, max: loginMaxAttemptsPerIp, windowMs },
-    ])
-  } catch (err) {
-    if (isAppError(err) && err.status === 429) {
-      deps.log.warn({ citizenId: a.citizen.id }, 'mfa attempts locked out')
-      await audit(deps.store, actor, 'mfa.locked', { retryAfterSeconds: err.extra?.retryAfterSeconds })
-    }
-    throw err
-  }
+  const limits = [
+    { key: `mfa:${a.citizen.id}`, max: loginMaxAttempts, windowMs, scope: 'account' },
+    { key: `mfa-ip:${clientAddress}`, max: loginMaxAttemptsPerIp, windowMs, scope: 'address' },
+  ]
+  await enforceLimits(deps, limits, async (limit) => {
+    deps.log.warn({ citizenId: a.citizen.id, scope: limit.scope }, 'mfa attempts locked out')
+    await audit(deps.store, actor, 'mfa.locked', { scope: limit.scope })
+  })
 }
 
 /** After a verified factor the citizen's counter starts again (the per-address one keeps counting). */
