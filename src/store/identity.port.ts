@@ -37,6 +37,8 @@ export interface SessionRepo {
   ): Promise<boolean>
   /** Sets or clears the pending WebAuthn challenge. */
   setChallenge(id: Buffer, challenge: string | null): Promise<void>
+  /** Clears the challenge only when it is still this one; false when another request took it first (atomic). */
+  consumeChallenge(id: Buffer, challenge: string): Promise<boolean>
   /** Ends one session. */
   delete(id: Buffer): Promise<void>
   /** Ends every session of a citizen except the one given; returns how many ended. */
@@ -75,8 +77,8 @@ export interface PasskeyRepo {
   listForCitizen(citizenId: string): Promise<Passkey[]>
   /** One credential of the citizen, or null. */
   get(citizenId: string, id: string): Promise<Passkey | null>
-  /** Stores the new signature counter after an authentication. */
-  updateCounter(id: string, counter: number, at: Date): Promise<void>
+  /** Stores the new signature counter only when the stored one is still `expected`; false otherwise (atomic). */
+  updateCounter(id: string, expected: number, counter: number, at: Date): Promise<boolean>
   /** Removes a credential of the citizen; false when none. */
   delete(citizenId: string, id: string): Promise<boolean>
 }

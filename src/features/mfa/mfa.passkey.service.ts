@@ -158,10 +158,14 @@ export async function authenticateWithPasskey(
     return null
   })
   if (!verification?.verified) return fail()
-  await deps.store.transaction(async (tx) => {
-    await tx.passkeys.updateCounter(passkey.id, verification.authenticationInfo.newCounter, deps.clock())
+  // A parallel request with the same (cloned) credential lost the race if the counter moved meanwhile.
+  const won = await deps.store.transaction(async (tx) => {
+    const next = verification.authenticationInfo.newCounter
+    if (!(await tx.passkeys.updateCounter(passkey.id, passkey.counter, next, deps.clock()))) return false
     await audit(tx, actor, 'mfa.verified', { method: 'passkey' }, { kind: 'passkey', id: passkey.id })
+    return true
   })
+  if (!won) return fail()
   await forgetAttempts(deps, citizen.id)
 }
 
@@ -223,11 +227,10 @@ async function saveChallenge(deps: MfaDeps, auth: CitizenAuth, purpose: Purpose,
 /** Reads and clears the session's challenge (single use); throws when absent, expired or for the other purpose. */
 async function takeChallenge(deps: MfaDeps, auth: CitizenAuth, purpose: Purpose): Promise<string> {
   const stored = auth.session.challenge
-  if (stored) {
-    await deps.store.sessions.setChallenge(auth.session.id, null)
-    auth.session.challenge = null
-  }
-  const [kind, expires, challenge] = stored?.split(':') ?? []
+  // Compare-and-clear: of two parallel requests with one challenge only one gets it.
+  const taken = stored ? await deps.store.sessions.consumeChallenge(auth.session.id, stored) : false
+  auth.session.challenge = null
+  const [kind, expires, challenge] = taken ? (stored?.split(':') ?? []) : []
   if (kind !== purpose || !challenge || Number(expires) <= deps.clock().getTime()) {
     throw mfaErrors.no_challenge(texts.noChallenge)
   }

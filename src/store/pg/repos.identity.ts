@@ -77,6 +77,14 @@ export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): Identit
       async setChallenge(id, challenge) {
         await db.update(s.sessions).set({ challenge }).where(eq(s.sessions.id, id))
       },
+      async consumeChallenge(id, challenge) {
+        const rows = await db
+          .update(s.sessions)
+          .set({ challenge: null })
+          .where(and(eq(s.sessions.id, id), eq(s.sessions.challenge, challenge)))
+          .returning({ id: s.sessions.id })
+        return rows.length > 0
+      },
       async delete(id) {
         await db.delete(s.sessions).where(eq(s.sessions.id, id))
       },
@@ -185,8 +193,13 @@ export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): Identit
           .where(and(eq(si.passkeys.citizenId, citizenId), eq(si.passkeys.id, id)))
         return row ? toPasskey(row) : null
       },
-      async updateCounter(id, counter, at) {
-        await db.update(si.passkeys).set({ counter, lastUsedAt: at }).where(eq(si.passkeys.id, id))
+      async updateCounter(id, expected, counter, at) {
+        const rows = await db
+          .update(si.passkeys)
+          .set({ counter, lastUsedAt: at })
+          .where(and(eq(si.passkeys.id, id), eq(si.passkeys.counter, expected)))
+          .returning({ id: si.passkeys.id })
+        return rows.length > 0
       },
       async delete(citizenId, id) {
         const rows = await db

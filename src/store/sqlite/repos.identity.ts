@@ -69,6 +69,12 @@ export function sqliteIdentityRepos(db: SqliteDb): SyncIdentityRepos {
       setChallenge(id, challenge) {
         db.update(s.sessions).set({ challenge }).where(eq(s.sessions.id, id)).run()
       },
+      consumeChallenge: (id, challenge) =>
+        db
+          .update(s.sessions)
+          .set({ challenge: null })
+          .where(and(eq(s.sessions.id, id), eq(s.sessions.challenge, challenge)))
+          .run().changes > 0,
       delete(id) {
         db.delete(s.sessions).where(eq(s.sessions.id, id)).run()
       },
@@ -171,9 +177,12 @@ export function sqliteIdentityRepos(db: SqliteDb): SyncIdentityRepos {
             .where(and(eq(si.passkeys.citizenId, citizenId), eq(si.passkeys.id, id)))
             .all(),
         ) as Passkey | null,
-      updateCounter(id, counter, at) {
-        db.update(si.passkeys).set({ counter, lastUsedAt: at }).where(eq(si.passkeys.id, id)).run()
-      },
+      updateCounter: (id, expected, counter, at) =>
+        db
+          .update(si.passkeys)
+          .set({ counter, lastUsedAt: at })
+          .where(and(eq(si.passkeys.id, id), eq(si.passkeys.counter, expected)))
+          .run().changes > 0,
       delete: (citizenId, id) =>
         db
           .delete(si.passkeys)
