@@ -64,6 +64,16 @@ export interface CitizenRepo {
   update(id: string, patch: CitizenPatch): Promise<boolean>
   /** Removes the citizen row; cascades to sessions, factors, threads and messages. */
   delete(id: string): Promise<boolean>
+  /** Up to limit citizens whose data key is wrapped under another KEK than keyId, by id after afterId. */
+  listWrappedNotUnder(
+    keyId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<Pick<Citizen, 'id' | 'dekWrapped' | 'dekKeyId'>[]>
+  /** Replaces the wrapped data key only while it is still under expectedOldKeyId; false otherwise. */
+  rewrapDek(id: string, expectedOldKeyId: string, wrapped: Buffer, newKeyId: string): Promise<boolean>
+  /** How many citizen rows have their data key wrapped under each KEK id. */
+  countByKeyId(): Promise<Record<string, number>>
 }
 
 /** The append-only, hash-chained audit log. */

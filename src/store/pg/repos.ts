@@ -6,6 +6,7 @@ import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
+import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
 
@@ -99,6 +100,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
         ).map(toApiToken),
     },
     citizens: {
+      ...pgCitizenKeyRepo(db),
       async create(c) {
         const [saved] = await db.insert(s.citizens).values(citizenRow(c)).returning()
         return toCitizen(must(saved))

@@ -4,6 +4,7 @@ import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '..
 import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.types.ts'
+import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
 
@@ -87,6 +88,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
           .all() as ApiToken[],
     },
     citizens: {
+      ...sqliteCitizenKeyRepo(db),
       create(c) {
         const row = citizenRow(c)
         db.insert(s.citizens).values(row).run()
