@@ -5,6 +5,7 @@ export const activationErrors = errorFactory('activation', {
   code_expired: { status: 400, title: 'Bad Request' },
   customer_taken: { status: 409, title: 'Conflict' },
   already_linked: { status: 409, title: 'Conflict' },
+  not_activated: { status: 409, title: 'Conflict' },
   invalid_expiry: { status: 422, title: 'Unprocessable Content' },
 })
 

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Deps } from '../../deps.ts'
-import { isAppError } from '../../errors.ts'
+import type { ActivationCode } from '../../store/identity.types.ts'
 import type { Repos } from '../../store/store.port.ts'
 import type { Citizen, SecurityLevel } from '../../store/store.types.ts'
 import { enforceLimits, resetLimits } from '../identity/throttle.ts'
@@ -67,6 +67,39 @@ type ActivateDeps = Pick<Deps, 'store' | 'keyring' | 'clock' | 'config' | 'log'>
 export type ActivateInput = { citizen: Citizen; address: string; customerNumber: string; code: string }
 
 /**
+ * The open, unexpired code the citizen entered, after throttling (per citizen and per client
+ * address) and counting a wrong entry against the customer's open code.
+ */
+async function checkEnteredCode(deps: ActivateDeps, input: ActivateInput): Promise<ActivationCode> {
+  const { citizen } = input
+  const { activationMaxAttempts, loginMaxAttemptsPerIp, windowMs } = deps.config.auth
+  const limits = [
+    { key: citizenLimitKey(citizen), max: activationMaxAttempts * 2, windowMs },
+    { key: `activation:ip:${input.address}`, max: loginMaxAttemptsPerIp, windowMs },
+  ]
+  await enforceLimits(deps, limits, async () => {
+    deps.log.warn({ citizenId: citizen.id, action: 'activation' }, 'activation attempts throttled')
+    await auditFailure(deps.store, citizen, { reason: 'throttled' })
+  })
+  const open = await deps.store.activationCodes.findOpenByCustomer(input.customerNumber)
+  if (!open || !timingSafeEqual(open.codeHash, codeMac(deps, input.code))) {
+    await recordWrongEntry(deps, citizen, open?.id ?? null)
+    throw invalidCode()
+  }
+  if (open.expiresAt <= deps.clock()) {
+    await auditFailure(deps.store, citizen, { reason: 'expired', codeId: open.id })
+    throw activationErrors.code_expired(
+      `Der Freischaltcode ist am ${open.expiresAt.toISOString().slice(0, 10)} abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter einen neuen an. / ` +
+        'The activation code has expired. Please ask your office for a new one.',
+      { extra: { expiredAt: open.expiresAt.toISOString() } },
+    )
+  }
+  return open
+}
+
+const citizenLimitKey = (citizen: Citizen) => `activation:citizen:${citizen.id}`
+
+/**
  * Links the citizen to the office and customer number of a correct, unexpired code and raises
  * the level to code_verified (eid stays eid). Throttled per citizen and per client address.
  */
@@ -75,30 +108,7 @@ export async function activateProfile(
   input: ActivateInput,
 ): Promise<{ officeId: string; securityLevel: SecurityLevel }> {
   const { citizen } = input
-  const citizenKey = `activation:citizen:${citizen.id}`
-  await throttle(deps, citizen, [
-    { key: citizenKey, max: deps.config.auth.activationMaxAttempts * 2, windowMs: deps.config.auth.windowMs },
-    {
-      key: `activation:ip:${input.address}`,
-      max: deps.config.auth.loginMaxAttemptsPerIp,
-      windowMs: deps.config.auth.windowMs,
-    },
-  ])
-  const now = deps.clock()
-  const open = await deps.store.activationCodes.findOpenByCustomer(input.customerNumber)
-  const given = codeMac(deps, input.code)
-  if (!open || !timingSafeEqual(open.codeHash, given)) {
-    await recordWrongEntry(deps, citizen, open?.id ?? null)
-    throw invalidCode()
-  }
-  if (open.expiresAt <= now) {
-    await auditFailure(deps.store, citizen, { reason: 'expired', codeId: open.id })
-    throw activationErrors.code_expired(
-      `Der Freischaltcode ist am ${open.expiresAt.toISOString().slice(0, 10)} abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter einen neuen an. / ` +
-        'The activation code has expired. Please ask your office for a new one.',
-      { extra: { expiredAt: open.expiresAt.toISOString() } },
-    )
-  }
+  const open = await checkEnteredCode(deps, input)
   const linkedElsewhere =
     citizen.customerNumber !== null &&
     (citizen.customerNumber !== open.customerNumber || citizen.officeId !== open.officeId)
@@ -115,6 +125,7 @@ export async function activateProfile(
     )
   }
   const securityLevel: SecurityLevel = citizen.securityLevel === 'eid' ? 'eid' : 'code_verified'
+  const now = deps.clock()
   await deps.store.transaction(async (tx) => {
     if (!(await tx.activationCodes.markUsed(open.id, citizen.id, now))) throw invalidCode()
     await tx.citizens.update(citizen.id, {
@@ -132,20 +143,50 @@ export async function activateProfile(
       details: { codeId: open.id, securityLevel },
     })
   })
-  await resetLimits(deps, [citizenKey])
+  await resetLimits(deps, [citizenLimitKey(citizen)])
   return { officeId: open.officeId, securityLevel }
 }
 
-async function throttle(deps: ActivateDeps, citizen: Citizen, limits: Parameters<typeof enforceLimits>[1]) {
-  try {
-    await enforceLimits(deps, limits)
-  } catch (err) {
-    if (isAppError(err) && err.status === 429) {
-      deps.log.warn({ citizenId: citizen.id, action: 'activation' }, 'activation attempts throttled')
-      await auditFailure(deps.store, citizen, { reason: 'throttled' })
-    }
-    throw err
+/**
+ * A citizen who lost every second factor signs in with the password (a pre-MFA session) and
+ * enters a new code from their office: all factors and recovery codes are removed and the other
+ * sessions end, so the citizen enrols a new factor. Only for the customer number already linked.
+ */
+export async function resetFactorsWithCode(
+  deps: ActivateDeps,
+  input: ActivateInput & { sessionId: Buffer },
+): Promise<void> {
+  const { citizen } = input
+  if (!citizen.customerNumber || !citizen.officeId) {
+    throw activationErrors.not_activated(
+      'Ihr Profil ist noch nicht freigeschaltet; melden Sie sich an und richten Sie einen zweiten Faktor ein. / ' +
+        'Your profile is not activated yet; sign in and set up a second factor.',
+    )
   }
+  const open = await checkEnteredCode(deps, input)
+  if (open.customerNumber !== citizen.customerNumber || open.officeId !== citizen.officeId) {
+    await recordWrongEntry(deps, citizen, open.id)
+    throw invalidCode()
+  }
+  const now = deps.clock()
+  const passkeys = await deps.store.passkeys.listForCitizen(citizen.id)
+  await deps.store.transaction(async (tx) => {
+    if (!(await tx.activationCodes.markUsed(open.id, citizen.id, now))) throw invalidCode()
+    await tx.totp.delete(citizen.id)
+    for (const p of passkeys) await tx.passkeys.delete(citizen.id, p.id)
+    await tx.recoveryCodes.replaceAll(citizen.id, [], now)
+    const ended = await tx.sessions.deleteForCitizen(citizen.id, input.sessionId)
+    await tx.audit.append({
+      actorKind: 'citizen',
+      actorId: citizen.id,
+      action: 'mfa.reset_by_office_code',
+      subjectKind: 'citizen',
+      subjectId: citizen.id,
+      officeId: open.officeId,
+      details: { codeId: open.id, passkeysRemoved: passkeys.length, sessionsEnded: ended },
+    })
+  })
+  await resetLimits(deps, [citizenLimitKey(citizen)])
 }
 
 /** Counts the wrong entry on the customer's open code (voiding it at the limit) and audits it. */
