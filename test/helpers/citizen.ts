@@ -49,21 +49,36 @@ export async function createSignedInCitizen(
     dekWrapped: wrapped,
     dekKeyId: keyId,
   })
+  return openSession(deps, citizen, opts.mfa === undefined ? 'totp' : opts.mfa)
+}
+
+/** A live session of the citizen (as a device would have), pre-MFA when mfa is null. */
+export async function openSession(
+  deps: Pick<Deps, 'store' | 'keyring' | 'config' | 'clock'>,
+  citizen: Citizen,
+  mfa: MfaMethod | null = null,
+): Promise<SignedIn> {
   const token = randomBytes(32).toString('base64url')
-  const sessionId = createHash('sha256').update(token).digest()
+  const id = createHash('sha256').update(token).digest()
   const now = deps.clock()
-  const mfa = opts.mfa === undefined ? 'totp' : opts.mfa
   await deps.store.sessions.create({
-    id: sessionId,
-    citizenId: id,
+    id,
+    citizenId: citizen.id,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + deps.config.auth.sessionAbsoluteMs),
     mfaVerifiedAt: mfa ? now : null,
     mfaMethod: mfa,
   })
-  const cookie = `${sessionCookieName(deps.config.auth.cookieSecure)}=${token}`
-  const csrf = csrfTokenFor(deps, sessionId)
+  return signedIn(
+    citizen,
+    `${sessionCookieName(deps.config.auth.cookieSecure)}=${token}`,
+    csrfTokenFor(deps, id),
+  )
+}
+
+/** The request headers of a session: cookie, CSRF token and JSON. */
+export function signedIn(citizen: Citizen, cookie: string, csrf: string): SignedIn {
   return {
     citizen,
     cookie,

@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto'
 import { Secret, TOTP } from 'otpauth'
 import { hashPassword } from '../../src/crypto/password.ts'
 import type { AppDeps, Deps } from '../../src/deps.ts'
-import { csrfTokenFor, sessionCookieName } from '../../src/http/citizen-session.ts'
-import type { MfaMethod } from '../../src/store/identity.types.ts'
-import type { Citizen } from '../../src/store/store.types.ts'
-import type { SignedIn } from './citizen.ts'
+import { sessionCookieName } from '../../src/http/citizen-session.ts'
+import { openSession, type SignedIn, signedIn } from './citizen.ts'
+
+export { openSession }
 
 type AppLike = {
   app: { request(path: string, init?: RequestInit): Response | Promise<Response> }
@@ -44,37 +43,12 @@ export async function setCitizenPassword(deps: Pick<Deps, 'store'>, citizenId: s
   await deps.store.citizens.update(citizenId, { passwordHash: await hashPassword(password) })
 }
 
-/** Another session of the same citizen (as a second device would have), pre-MFA unless mfa is given. */
-export async function openSession(
-  deps: Pick<Deps, 'store' | 'keyring' | 'config' | 'clock'>,
-  citizen: Citizen,
-  mfa: MfaMethod | null = null,
-): Promise<SignedIn> {
-  const token = randomBytes(32).toString('base64url')
-  const id = createHash('sha256').update(token).digest()
-  const now = deps.clock()
-  await deps.store.sessions.create({
-    id,
-    citizenId: citizen.id,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + deps.config.auth.sessionAbsoluteMs),
-    mfaVerifiedAt: mfa ? now : null,
-    mfaMethod: mfa,
-  })
-  return session(
-    citizen,
-    `${sessionCookieName(deps.config.auth.cookieSecure)}=${token}`,
-    csrfTokenFor(deps, id),
-  )
-}
-
 /** The session a response moved to (rotated cookie + the CSRF token from the JSON body). */
 export function sessionAfter(deps: Pick<Deps, 'config'>, before: SignedIn, res: Response, csrfToken: string) {
   const name = sessionCookieName(deps.config.auth.cookieSecure)
   const set = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))
   const cookie = set ? (set.split(';')[0] ?? before.cookie) : before.cookie
-  return session(before.citizen, cookie, csrfToken)
+  return signedIn(before.citizen, cookie, csrfToken)
 }
 
 export type Enrolled = { secret: string; recoveryCodes: string[]; session: SignedIn }
@@ -102,19 +76,5 @@ export async function enrolTotp(t: AppLike, signedIn: SignedIn): Promise<Enrolle
     secret,
     recoveryCodes: body.recoveryCodes,
     session: sessionAfter(t.deps, signedIn, confirm, body.csrfToken),
-  }
-}
-
-function session(citizen: Citizen, cookie: string, csrf: string): SignedIn {
-  return {
-    citizen,
-    cookie,
-    csrf,
-    headers: (extra = {}) => ({
-      Cookie: cookie,
-      'X-CSRF-Token': csrf,
-      'Content-Type': 'application/json',
-      ...extra,
-    }),
   }
 }
