@@ -4,6 +4,7 @@ import { startWorkers } from '../workers/main.ts'
 import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
+import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
@@ -16,7 +17,8 @@ const usage = `usage: postkorb <command>
   migrate             apply database migrations
   seed --demo         create the demo office, staff and citizen
   audit verify        check the audit hash chain
-  staff create|tokens|revoke   staff members and API tokens (see postkorb staff)`
+  staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
+  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -29,6 +31,9 @@ async function main(argv: string[]): Promise<number> {
       role: { type: 'string' },
       label: { type: 'string' },
       'token-id': { type: 'string' },
+      key: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'max-batches': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -62,6 +67,9 @@ async function main(argv: string[]): Promise<number> {
     case 'staff':
       if (!sub) return fail(staffUsage, deps)
       return closeAll(deps, await runStaffCli(deps, sub, values))
+    case 'keys':
+      if (!sub) return fail(keysUsage, deps)
+      return closeAll(deps, await runKeysCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config.ts'
 import { openField, sealField } from './envelope.ts'
+import { type KeyFile, keyFileVersion, readKeyFile } from './key-file.ts'
 
 /** Key-encryption keys (one active, old ones kept for reading) plus the lookup/index key. */
 export type Keyring = {
@@ -16,21 +17,31 @@ export type Keyring = {
   lookupMac(purpose: string, value: string): Buffer
 }
 
-type KeyFile = { active: string; keys: Record<string, string>; indexKey: string }
+export type { KeyFile } from './key-file.ts'
 
 /** Builds the keyring from POSTKORB_KEYS or the key file; the embedded default creates the file once. */
 export function loadKeyring(keys: Config['keys'], onGenerated?: (file: string) => void): Keyring {
-  const source = keys.inline
-    ? parseInline(keys.inline, keys.indexKey)
-    : readOrCreateFile(keys.file, keys.generateIfMissing, onGenerated)
-  return makeKeyring(source)
+  if (keys.inline) return makeKeyring(parseInline(keys.inline, keys.indexKey))
+  const source = readOrCreateFile(keys.file, keys.generateIfMissing, onGenerated)
+  return makeKeyring(source, followKeyFile(keys.file))
 }
 
-export function makeKeyring(source: KeyFile): Keyring {
-  const kek = new Map(Object.entries(source.keys).map(([id, b64]) => [id, decodeKey(b64, `key ${id}`)]))
-  const active = kek.get(source.active)
-  if (!active) throw new Error(`keyring: active key ${source.active} is not in the keyring`)
-  const indexKey = decodeKey(source.indexKey, 'index key')
+/**
+ * A keyring over fixed keys, or (with refresh) one that follows the key file: after `keys rotate`
+ * a running process wraps new data keys under the new active KEK and can unwrap rewrapped ones.
+ */
+export function makeKeyring(source: KeyFile, refresh?: () => KeyFile | null): Keyring {
+  let state = keyState(source)
+  const current = () => {
+    const next = refresh?.()
+    if (next) {
+      const fresh = keyState(next)
+      if (!fresh.indexKey.equals(state.indexKey))
+        throw new Error('keyring: the index key in the key file changed')
+      state = fresh
+    }
+    return state
+  }
   const aad = (citizenId: string, keyId: string) => ({
     table: 'citizens',
     rowId: citizenId,
@@ -38,19 +49,41 @@ export function makeKeyring(source: KeyFile): Keyring {
     keyId,
   })
   return {
-    activeId: source.active,
-    ids: [...kek.keys()],
-    wrapDek: (citizenId, dek) => ({
-      wrapped: sealField(active, dek, aad(citizenId, source.active)),
-      keyId: source.active,
-    }),
+    get activeId() {
+      return current().activeId
+    },
+    get ids() {
+      return [...current().kek.keys()]
+    },
+    wrapDek(citizenId, dek) {
+      const { active, activeId } = current()
+      return { wrapped: sealField(active, dek, aad(citizenId, activeId)), keyId: activeId }
+    },
     unwrapDek(citizenId, wrapped, keyId) {
-      const key = kek.get(keyId)
+      const key = state.kek.get(keyId) ?? current().kek.get(keyId)
       if (!key) throw new Error(`keyring: key ${keyId} is not loaded`)
       return openField(key, wrapped, aad(citizenId, keyId))
     },
     lookupMac: (purpose, value) =>
-      createHmac('sha256', indexKey).update(purpose).update('\0').update(value).digest(),
+      createHmac('sha256', state.indexKey).update(purpose).update('\0').update(value).digest(),
+  }
+}
+
+function keyState(source: KeyFile) {
+  const kek = new Map(Object.entries(source.keys).map(([id, b64]) => [id, decodeKey(b64, `key ${id}`)]))
+  const active = kek.get(source.active)
+  if (!active) throw new Error(`keyring: active key ${source.active} is not in the keyring`)
+  return { kek, active, activeId: source.active, indexKey: decodeKey(source.indexKey, 'index key') }
+}
+
+/** Re-reads the key file only when it was replaced since the last look (one stat per call). */
+function followKeyFile(file: string): () => KeyFile | null {
+  let seen = keyFileVersion(file)
+  return () => {
+    const version = keyFileVersion(file)
+    if (version === null || version === seen) return null
+    seen = version
+    return readKeyFile(file)
   }
 }
 
@@ -73,7 +106,7 @@ function parseInline(inline: string, indexKey: string | undefined): KeyFile {
 }
 
 function readOrCreateFile(file: string, generate: boolean, onGenerated?: (file: string) => void): KeyFile {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as KeyFile
+  if (existsSync(file)) return readKeyFile(file)
   if (!generate) throw new Error(`keyring: no POSTKORB_KEYS and no key file at ${file}`)
   const fresh = generateKeyFile()
   mkdirSync(path.dirname(file), { recursive: true })
