@@ -1,3 +1,4 @@
+import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
 import type {
@@ -86,7 +87,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

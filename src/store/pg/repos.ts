@@ -6,6 +6,7 @@ import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
+import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
@@ -25,6 +26,7 @@ const first = <T>(rows: T[]): T | null => rows[0] ?? null
 export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
   return {
     ...pgIdentityRepos(db, inTransaction),
+    attachments: pgAttachmentRepo(db, inTransaction),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

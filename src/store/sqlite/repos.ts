@@ -4,6 +4,7 @@ import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '..
 import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.types.ts'
+import { sqliteAttachmentRepo } from './repos.attachments.ts'
 import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
 import * as s from './schema.ts'
@@ -19,6 +20,7 @@ const one = <T>(rows: T[]): T | null => rows[0] ?? null
 export function sqliteRepos(db: SqliteDb): SyncRepos {
   return {
     ...sqliteIdentityRepos(db),
+    attachments: sqliteAttachmentRepo(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
