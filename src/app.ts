@@ -4,6 +4,11 @@ import { requestId } from 'hono/request-id'
 import type { AppDeps } from './deps.ts'
 import { httpErrors } from './errors.ts'
 import { activationRoutes } from './features/activation/activation.routes.ts'
+import {
+  attachmentRoutes,
+  isStreamedUpload,
+  uploadCsrfHeaderOnly,
+} from './features/attachments/attachments.routes.ts'
 import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
@@ -33,16 +38,17 @@ export function createApp(deps: AppDeps) {
   app.use(requestLog(deps.log))
   app.use(securityHeaders())
   app.use('/v1/*', noStore())
-  app.use(
-    bodyLimit({
-      maxSize: deps.config.http.maxBodyBytes,
-      onError: () => {
-        throw httpErrors.payload_too_large(`The request body exceeds ${deps.config.http.maxBodyBytes} bytes.`)
-      },
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: deps.config.http.maxBodyBytes,
+    onError: () => {
+      throw httpErrors.payload_too_large(`The request body exceeds ${deps.config.http.maxBodyBytes} bytes.`)
+    },
+  })
+  // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself.
+  app.use((c, next) => (isStreamedUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)))
 
   app.use('/v1/*', citizenSession(deps))
+  app.use('/v1/*', uploadCsrfHeaderOnly())
   app.use('/v1/*', csrfProtection(deps))
   app.use('/v1/*', staffAuth(deps))
 
@@ -52,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', activationRoutes(deps))
   app.route('/', profileRoutes(deps))
   app.route('/', eidRoutes(deps))
+  app.route('/', attachmentRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -1,3 +1,6 @@
+import path from 'node:path'
+import type { BlobStore } from './blobs/blobs.port.ts'
+import { createFsBlobStore } from './blobs/fs-blob-store.ts'
 import type { Config } from './config.ts'
 import { type Keyring, loadKeyring } from './crypto/keyring.ts'
 import type { Logger } from './logger.ts'
@@ -19,6 +22,7 @@ export type Deps = {
   store: Store
   queue: Queue<Jobs>
   scanner: Scanner
+  blobs: BlobStore
   keyring: Keyring
   mailer: Mailer
   clock: () => Date
@@ -34,12 +38,16 @@ export function buildDeps(config: Config, log: Logger): Deps {
     log.warn({ file }, 'generated a new key file for the embedded default; back it up'),
   )
   const store = createStore(config.db, log)
+  const blobs = createFsBlobStore(path.join(config.dataDir, 'blobs'))
+  // Uploads cut short by a crash leave temp files; a day is far beyond any live upload.
+  blobs.sweepTemp(86_400_000).catch((err) => log.warn({ err }, 'blob temp sweep failed'))
   return {
     config,
     log,
     store,
     queue: createQueue(config, store, log),
     scanner: createScanner(config.scanner),
+    blobs,
     keyring,
     mailer: createMailer(config.mail, log),
     clock: () => new Date(),
