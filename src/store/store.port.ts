@@ -1,6 +1,7 @@
 import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
+import type { PostboxRepos } from './postbox.port.ts'
 import type {
   ApiToken,
   AuditEntry,
@@ -87,7 +88,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

@@ -1,0 +1,207 @@
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
+import type { Folder, Message, MessageListItem, MessageQuery, PostboxRepo, Thread } from '../postbox.port.ts'
+import type { InTransaction, PgDb } from './repos.ts'
+import * as s from './schema.ts'
+
+const m = s.messages
+const t = s.threads
+const st = s.searchTokens
+// 3 bound values per token row; PostgreSQL allows 65 535 per statement.
+const TOKEN_CHUNK = 10_000
+
+const toMessage = (r: typeof m.$inferSelect): Message => r as Message
+const toThread = (r: typeof t.$inferSelect): Thread => r
+
+/** Threads, messages and tokens; multi-statement writes run in one transaction. */
+export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRepo {
+  const insertTokens = async (tx: PgDb, citizenId: string, messageId: string, tokens: readonly Buffer[]) => {
+    for (let i = 0; i < tokens.length; i += TOKEN_CHUNK) {
+      const rows = tokens.slice(i, i + TOKEN_CHUNK).map((tokenMac) => ({ citizenId, tokenMac, messageId }))
+      await tx.insert(st).values(rows).onConflictDoNothing()
+    }
+  }
+  const own = (citizenId: string, id: string) => and(eq(m.citizenId, citizenId), eq(m.id, id))
+  return {
+    async createThread(thread) {
+      await db.insert(t).values(thread)
+    },
+    async getThread(citizenId, id) {
+      const [row] = await db
+        .select()
+        .from(t)
+        .where(and(eq(t.citizenId, citizenId), eq(t.id, id)))
+      return row ? toThread(row) : null
+    },
+    async getThreadForOffice(officeId, id) {
+      const [row] = await db
+        .select()
+        .from(t)
+        .where(and(eq(t.officeId, officeId), eq(t.id, id)))
+      return row ? toThread(row) : null
+    },
+    async updateThread(citizenId, id, patch) {
+      const rows = await db
+        .update(t)
+        .set(patch)
+        .where(and(eq(t.citizenId, citizenId), eq(t.id, id)))
+        .returning({ id: t.id })
+      return rows.length > 0
+    },
+    insertMessage: (message, tokens) =>
+      inTransaction(async (tx) => {
+        await tx.insert(m).values(message)
+        await insertTokens(tx, message.citizenId, message.id, tokens)
+      }),
+    async getMessage(citizenId, id) {
+      const [row] = await db.select().from(m).where(own(citizenId, id))
+      return row ? toMessage(row) : null
+    },
+    async listThreadMessages(citizenId, threadId) {
+      const rows = await db
+        .select()
+        .from(m)
+        .where(and(eq(m.citizenId, citizenId), eq(m.threadId, threadId)))
+        .orderBy(asc(m.createdAt), asc(m.id))
+      return rows.map(toMessage)
+    },
+    async listThreadMessagesForOffice(officeId, threadId) {
+      const rows = await db
+        .select()
+        .from(m)
+        .where(and(eq(m.officeId, officeId), eq(m.threadId, threadId), ne(m.state, 'draft')))
+        .orderBy(asc(m.createdAt), asc(m.id))
+      return rows.map(toMessage)
+    },
+    updateDraft: (citizenId, id, bodyEnc, tokens) =>
+      inTransaction(async (tx) => {
+        const rows = await tx
+          .update(m)
+          .set({ bodyEnc })
+          .where(and(own(citizenId, id), eq(m.state, 'draft')))
+          .returning({ id: m.id })
+        if (rows.length === 0) return false
+        await tx.delete(st).where(eq(st.messageId, id))
+        await insertTokens(tx, citizenId, id, tokens)
+        return true
+      }),
+    async markSent(citizenId, id, at) {
+      const rows = await db
+        .update(m)
+        .set({ state: 'submitted', citizenFolder: 'sent', sentAt: at, createdAt: at })
+        .where(and(own(citizenId, id), eq(m.state, 'draft'), ne(m.citizenFolder, 'trash')))
+        .returning({ id: m.id })
+      return rows.length > 0
+    },
+    async markRead(citizenId, id, at) {
+      const [row] = await db
+        .update(m)
+        .set({
+          readAt: sql`coalesce(${m.readAt}, ${at.toISOString()}::timestamptz)`,
+          retrievedAt: sql`case when ${m.direction} = 'office_to_citizen' then coalesce(${m.retrievedAt}, ${at.toISOString()}::timestamptz) else ${m.retrievedAt} end`,
+        })
+        .where(own(citizenId, id))
+        .returning()
+      return row ? toMessage(row) : null
+    },
+    async moveToFolder(citizenId, id, folder: Folder, trashedAt) {
+      const rows = await db
+        .update(m)
+        .set({ citizenFolder: folder, trashedAt })
+        .where(own(citizenId, id))
+        .returning({ id: m.id })
+      return rows.length > 0
+    },
+    deleteMessage: (citizenId, id) =>
+      inTransaction(async (tx) => {
+        const [gone] = await tx.delete(m).where(own(citizenId, id)).returning({ threadId: m.threadId })
+        if (!gone) return false
+        await tx.delete(st).where(and(eq(st.citizenId, citizenId), eq(st.messageId, id)))
+        const [left] = await tx.select({ n: count() }).from(m).where(eq(m.threadId, gone.threadId))
+        if ((left?.n ?? 0) === 0)
+          await tx.delete(t).where(and(eq(t.citizenId, citizenId), eq(t.id, gone.threadId)))
+        return true
+      }),
+    async list(q) {
+      const rows = await db
+        .select({ ...listColumns, category: t.category, subjectEnc: t.subjectEnc, attachmentCount })
+        .from(m)
+        .innerJoin(t, eq(t.id, m.threadId))
+        .where(and(...listFilters(q)))
+        .orderBy(desc(m.createdAt), desc(m.id))
+        .limit(q.limit)
+      return rows as MessageListItem[]
+    },
+    async folderCounts(citizenId) {
+      const rows = await db
+        .select({
+          folder: m.citizenFolder,
+          n: count(),
+          unread:
+            sql<number>`count(*) filter (where ${m.direction} = 'office_to_citizen' and ${m.readAt} is null)`.mapWith(
+              Number,
+            ),
+        })
+        .from(m)
+        .where(eq(m.citizenId, citizenId))
+        .groupBy(m.citizenFolder)
+      const out = { inbox: 0, sent: 0, drafts: 0, trash: 0, unreadInbox: 0 }
+      for (const r of rows) {
+        out[r.folder as keyof typeof out] = r.n
+        if (r.folder === 'inbox') out.unreadInbox = r.unread
+      }
+      return out
+    },
+  }
+}
+
+const { bodyEnc: _body, routeRuleId: _rule, routeDestinations: _dest, ...listColumns } = getTableColumns(m)
+const attachmentCount =
+  sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(
+    Number,
+  )
+
+function listFilters(q: MessageQuery): SQL[] {
+  const where: (SQL | undefined)[] = [eq(m.citizenId, q.citizenId), eq(m.citizenFolder, q.folder)]
+  if (q.tokens && q.tokens.length > 0) {
+    const distinct = [...new Map(q.tokens.map((b) => [b.toString('hex'), b])).values()]
+    where.push(sql`${m.id} in ${matchingMessages(q.citizenId, distinct)}`)
+  }
+  if (q.officeId) where.push(eq(m.officeId, q.officeId))
+  if (q.category) where.push(eq(t.category, q.category))
+  if (q.kind) where.push(eq(m.kind, q.kind))
+  if (q.unread === true) where.push(and(eq(m.direction, 'office_to_citizen'), isNull(m.readAt)))
+  if (q.unread === false) where.push(or(ne(m.direction, 'office_to_citizen'), sql`${m.readAt} is not null`))
+  if (q.hasAttachments === true) where.push(sql`${attachmentCount} > 0`)
+  if (q.hasAttachments === false) where.push(sql`${attachmentCount} = 0`)
+  if (q.from) where.push(gte(m.createdAt, q.from))
+  if (q.to) where.push(lte(m.createdAt, q.to))
+  if (q.before)
+    where.push(
+      or(
+        lt(m.createdAt, q.before.createdAt),
+        and(eq(m.createdAt, q.before.createdAt), lt(m.id, q.before.id)),
+      ),
+    )
+  return where.filter((w): w is SQL => w !== undefined)
+}
+
+// Messages of the citizen holding every one of the tokens (multi-word AND).
+function matchingMessages(citizenId: string, tokens: Buffer[]): SQL {
+  return sql`(select ${st.messageId} from ${st} where ${st.citizenId} = ${citizenId} and ${inArray(st.tokenMac, tokens)} group by ${st.messageId} having count(distinct ${st.tokenMac}) = ${tokens.length})`
+}
