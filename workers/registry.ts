@@ -2,8 +2,10 @@ import type { Deps } from '../src/deps.ts'
 import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
+import { routeMessage } from './handlers/message-route.handler.ts'
+import { checkUpload } from './handlers/upload-check.handler.ts'
 
-type BoundHandler<N extends JobName> = (
+export type BoundHandler<N extends JobName> = (
   deps: Deps,
   payload: PayloadOf<Jobs, N>,
   ctx: JobContext,
@@ -12,6 +14,8 @@ type BoundHandler<N extends JobName> = (
 /** One handler per job in the catalog: a job without a handler fails to compile. */
 export const registry = {
   'audit.verify': verifyAuditChain,
+  'message.route': routeMessage,
+  'upload.check': checkUpload,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */

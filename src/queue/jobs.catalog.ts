@@ -18,6 +18,10 @@ const def = <S extends z.ZodType>(payload: S, over: Partial<Omit<JobDef, 'payloa
  */
 export const jobs = {
   'audit.verify': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
+  /** A sent citizen message without attachments, to be routed to its office (issue 6). */
+  'message.route': def(z.object({ messageId: z.uuid() })),
+  /** One attachment of a sent message, to be checked by type and virus scanner (issue 5). */
+  'upload.check': def(z.object({ attachmentId: z.uuid() })),
 } satisfies Catalog
 
 export type Jobs = typeof jobs
