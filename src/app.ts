@@ -13,6 +13,7 @@ import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
+import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', profileRoutes(deps))
   app.route('/', eidRoutes(deps))
   app.route('/', attachmentRoutes(deps))
+  app.route('/', postboxRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })
