@@ -4,7 +4,10 @@ import type { Message } from '../../src/store/postbox.port.ts'
 import type { Office, SecurityLevel } from '../../src/store/store.types.ts'
 import type { TestApp } from '../helpers/app.ts'
 import { createSignedInCitizen, type SignedIn } from '../helpers/citizen.ts'
-import { jsonRequest, readJson } from '../helpers/staff.ts'
+import { type Json, jsonRequest, readJson } from '../helpers/staff.ts'
+
+/** One page of a folder listing. */
+export type Page = { items: Json[]; nextCursor: string | null }
 
 /** A signed-in, activated citizen of the office (optionally eID level). */
 export const citizenOf = (t: TestApp, office: Office, level: SecurityLevel = 'code_verified') =>
@@ -27,10 +30,10 @@ export function apiFor(t: TestApp, who: SignedIn) {
       if (res.status !== 201) throw new Error(`send failed: ${res.status} ${await res.text()}`)
       return readJson(res)
     },
-    async list(query: Record<string, string> = {}) {
+    async list(query: Record<string, string> = {}): Promise<Page> {
       const res = await call('GET', `/v1/postbox/messages?${new URLSearchParams(query)}`)
       if (res.status !== 200) throw new Error(`list failed: ${res.status} ${await res.text()}`)
-      return readJson(res)
+      return (await readJson(res)) as Page
     },
   }
 }

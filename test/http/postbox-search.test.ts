@@ -3,9 +3,9 @@ import type { Office } from '../../src/store/store.types.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { createOffice } from '../helpers/staff.ts'
-import { type Api, apiFor, citizenOf, officeMessage, uploadedFile } from './postbox-fixtures.ts'
+import { type Api, apiFor, citizenOf, officeMessage, type Page, uploadedFile } from './postbox-fixtures.ts'
 
-const ids = (page: { items: { id: string }[] }) => page.items.map((i) => i.id)
+const ids = (page: Page): string[] => page.items.map((i) => i.id)
 
 describeBackends('postbox search and pagination', (kind) => {
   let t: TestApp
@@ -98,9 +98,9 @@ describeBackends('postbox search and pagination', (kind) => {
       expect(ids(first)).toEqual(all.slice(0, 3))
       expect(first.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/)
       const late = await api.send({ subject: 'neu dazwischen', body: 'x' })
-      const second = await api.list({ folder: 'sent', limit: '3', cursor: first.nextCursor })
+      const second = await api.list({ folder: 'sent', limit: '3', cursor: String(first.nextCursor) })
       expect(ids(second)).toEqual(all.slice(3, 6))
-      const third = await api.list({ folder: 'sent', limit: '3', cursor: second.nextCursor })
+      const third = await api.list({ folder: 'sent', limit: '3', cursor: String(second.nextCursor) })
       expect(ids(third)).toEqual(all.slice(6))
       expect(ids(await api.list({ folder: 'sent', limit: '1' }))).toEqual([late.messageId])
       expect(third.nextCursor).toBeNull()
