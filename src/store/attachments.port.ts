@@ -27,6 +27,8 @@ export interface AttachmentRepo {
   bindToMessage(citizenId: string, messageId: string, attachmentIds: readonly string[]): Promise<number>
   /** Records the upload check outcome while the attachment is in one of `from` (default: pending); false otherwise. */
   setScanResult(id: string, result: ScanResult, from?: readonly ScanState[]): Promise<boolean>
+  /** How many of the citizen's attachments belong to no message yet (uploads not sent). */
+  countUnbound(citizenId: string): Promise<number>
   /** Deletes the citizen's attachment only while it is unbound; its blob key for the caller to delete, or null. */
   deleteUnbound(citizenId: string, id: string): Promise<string | null>
   /** Deletes the attachments of the citizen's message; their blob keys for the caller to delete. */

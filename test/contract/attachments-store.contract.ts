@@ -209,6 +209,19 @@ export function runAttachmentStoreContract(kind: BackendKind) {
     expect(await store.attachments.setScanResult(randomUUID(), { state: 'clean' })).toBe(false)
   })
 
+  it('counts only the citizen’s own attachments that belong to no message', async () => {
+    const owner = await citizen()
+    const stranger = await citizen()
+    const msg = await message(owner)
+    const [bound, loose] = await Promise.all([upload(owner), upload(owner), upload(owner)])
+    await upload(stranger)
+    await store.attachments.bindToMessage(owner, msg, [bound?.id ?? ''])
+    expect(await store.attachments.countUnbound(owner)).toBe(2)
+    await store.attachments.deleteUnbound(owner, loose?.id ?? '')
+    expect(await store.attachments.countUnbound(owner)).toBe(1)
+    expect(await store.attachments.countUnbound(stranger)).toBe(1)
+  })
+
   it('deletes an unbound attachment only for its owner and returns its blob key once', async () => {
     const owner = await citizen()
     const stranger = await citizen()

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { MAX_UNSENT_UPLOADS } from '../../src/features/attachments/attachments.service.ts'
 import type { AnyStore } from '../../src/store/create-store.ts'
 import { countRows } from '../contract/store.contract.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
@@ -198,6 +199,35 @@ describeBackends('attachment upload', (kind) => {
       expect(json.status).toBe(415)
       expect(blobFiles(t)).toEqual([])
       expect(await attachmentRows(t)).toBe(0)
+    })
+    it('refuses more uploads once a citizen has 20 files that belong to no message, and takes them again after a delete', async () => {
+      const { t, citizen } = await setUp(withClamd())
+      const ids: string[] = []
+      for (let i = 0; i < MAX_UNSENT_UPLOADS; i++) {
+        const res = await post(t, citizen, [
+          { filename: `b${i}.pdf`, type: 'application/pdf', content: samples.pdf },
+        ])
+        expect(res.status).toBe(201)
+        ids.push((await readJson(res)).id)
+      }
+      const refused = await post(t, citizen, [
+        { filename: 'x.pdf', type: 'application/pdf', content: samples.pdf },
+      ])
+      expect(refused.status).toBe(409)
+      expect((await readJson(refused)).code).toBe('attachments.too_many_unsent')
+      const other = await createSignedInCitizen(t.deps, { level: 'code_verified' })
+      expect(
+        (await post(t, other, [{ filename: 'x.pdf', type: 'application/pdf', content: samples.pdf }])).status,
+      ).toBe(201)
+      const del = await t.app.request(`/v1/postbox/attachments/${ids[0]}`, {
+        method: 'DELETE',
+        headers: citizen.headers(),
+      })
+      expect(del.status).toBe(204)
+      expect(
+        (await post(t, citizen, [{ filename: 'x.pdf', type: 'application/pdf', content: samples.pdf }]))
+          .status,
+      ).toBe(201)
     })
   })
 

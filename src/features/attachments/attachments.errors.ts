@@ -5,6 +5,7 @@ export const attachmentErrors = errorFactory('attachments', {
   not_found: { status: 404, title: 'Not Found' },
   not_clean: { status: 409, title: 'Conflict' },
   bound: { status: 409, title: 'Conflict' },
+  too_many_unsent: { status: 409, title: 'Conflict' },
   too_large: { status: 413, title: 'Payload Too Large', retryable: false },
   not_multipart: { status: 415, title: 'Unsupported Media Type' },
   unsupported_type: { status: 415, title: 'Unsupported Media Type' },
@@ -37,6 +38,8 @@ export const texts = {
     'Die Datei gehört schon zu einer Nachricht; löschen Sie die Nachricht. / The file already belongs to a message; delete the message instead.',
   tooLarge: (limit: number) =>
     `Die Datei ist größer als ${mib(limit)}. / The file is larger than ${mib(limit)}.`,
+  tooManyUnsent: (n: number) =>
+    `Sie haben schon ${n} Dateien hochgeladen, die zu keiner Nachricht gehören. Bitte senden oder löschen Sie diese zuerst. / You already uploaded ${n} files that belong to no message. Please send or delete them first.`,
   notMultipart:
     'Bitte senden Sie die Datei als multipart/form-data im Feld "file". / Please send the file as multipart/form-data in the field "file".',
   unsupportedType: (types: string) =>

@@ -4,7 +4,7 @@ import { newBlobKey } from '../../blobs/blobs.port.ts'
 import { citizenKey, openForCitizen, sealForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
 import { isAppError } from '../../errors.ts'
-import type { Attachment } from '../../store/attachments.types.ts'
+import { type Attachment, MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { attachmentErrors, scannerUnavailable, texts } from './attachments.errors.ts'
 import { type IncomingFile, type MultipartRequest, receiveSingleFile } from './attachments.multipart.ts'
@@ -22,6 +22,8 @@ export type UploadView = { id: string; state: 'pending'; size: number }
 
 // Boundaries and part headers around the file; a declared length beyond limit + this is refused unread.
 const MULTIPART_SLACK = 16 * 1024
+/** Uploads not yet sent with a message, per citizen: enough for two full messages, not for filling the disk. */
+export const MAX_UNSENT_UPLOADS = 2 * MAX_ATTACHMENTS_PER_MESSAGE
 const TABLE = 'attachments'
 const NAME = 'name'
 const allowedExtensions = new Set(Object.values(allowedUploadTypes).flat())
@@ -38,6 +40,9 @@ export async function uploadAttachment(
   const max = deps.config.http.maxUploadBytes
   if (req.contentLength !== null && req.contentLength > max + MULTIPART_SLACK)
     throw attachmentErrors.too_large(texts.tooLarge(max), { extra: { limit: max } })
+  // A soft cap: two racing uploads may both pass it, which is harmless.
+  if ((await deps.store.attachments.countUnbound(citizen.id)) >= MAX_UNSENT_UPLOADS)
+    throw attachmentErrors.too_many_unsent(texts.tooManyUnsent(MAX_UNSENT_UPLOADS))
   try {
     await deps.scanner.ping()
   } catch (cause) {

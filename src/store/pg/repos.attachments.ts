@@ -72,6 +72,13 @@ export function pgAttachmentRepo(db: PgDb, inTransaction: InTransaction): Attach
         .returning({ id: a.id })
       return rows.length > 0
     },
+    async countUnbound(citizenId) {
+      const [row] = await db
+        .select({ n: count() })
+        .from(a)
+        .where(and(eq(a.citizenId, citizenId), isNull(a.messageId)))
+      return Number(row?.n ?? 0)
+    },
     async deleteUnbound(citizenId, id) {
       const [row] = await db
         .delete(a)

@@ -61,6 +61,7 @@ export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
         })
         .where(and(eq(a.id, id), inArray(a.scanState, [...from])))
         .run().changes > 0,
+    countUnbound: (citizenId) => countWhere(and(eq(a.citizenId, citizenId), isNull(a.messageId))),
     deleteUnbound: (citizenId, id) =>
       db
         .delete(a)
