@@ -167,6 +167,34 @@ describeBackends('postbox API', (kind) => {
       expect(entry).toMatchObject({ actorId: staff.staffId, officeId: office.id })
       expect(JSON.stringify(entry?.details)).not.toContain('Inhalt')
     })
+
+    it('exports a thread and a single message as PDF, audit-logged as exports', async () => {
+      const who = await citizenOf(t, office)
+      const api = apiFor(t, who)
+      const sent = await api.send({
+        category: 'evidence',
+        subject: 'Nachweise für März',
+        body: 'Anbei die Belege.',
+      })
+      for (const path of [
+        `/v1/postbox/threads/${sent.threadId}/pdf`,
+        `/v1/postbox/messages/${sent.messageId}/pdf`,
+      ]) {
+        const res = await api.call('GET', path)
+        expect(res.status).toBe(200)
+        expect(res.headers.get('content-type')).toBe('application/pdf')
+        expect(res.headers.get('content-disposition')).toMatch(
+          /^attachment; filename="Postkorb-PK-[A-Z2-9]{10}/,
+        )
+        expect(res.headers.get('content-disposition')).not.toContain('Nachweise')
+        const bytes = Buffer.from(await res.arrayBuffer())
+        expect(bytes.subarray(0, 5).toString()).toBe('%PDF-')
+      }
+      const exports = (await t.deps.store.audit.list(0, 10_000)).filter(
+        (e) => e.action === 'postbox.export_pdf' && e.actorId === who.citizen.id,
+      )
+      expect(exports.map((e) => e.subjectId)).toEqual([sent.threadId, sent.messageId])
+    })
   })
 
   describe('error', () => {
@@ -266,6 +294,8 @@ describeBackends('postbox API', (kind) => {
         ['POST', `/v1/postbox/messages/${sent.messageId}/restore`],
         ['DELETE', `/v1/postbox/messages/${sent.messageId}`],
         ['DELETE', `/v1/postbox/messages/${sent.messageId}?purge=true`],
+        ['GET', `/v1/postbox/messages/${sent.messageId}/pdf`],
+        ['GET', `/v1/postbox/threads/${sent.threadId}/pdf`],
       ]
       for (const [method, path, body] of calls) {
         const res = await other.call(method, path, body)

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/app-env.ts'
 import { citizenOf, requireCitizen } from '../../http/citizen-session.ts'
 import { jsonBody } from '../../http/json-body.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
+import { messagePdf, type PdfFile, threadPdf } from './postbox.pdf.ts'
 import { folderCounts, getThread, listMessages, readThreadForOffice } from './postbox.read.ts'
 import { draftPatchInput, listQuery, newThreadInput, replyInput } from './postbox.schemas.ts'
 import {
@@ -28,6 +29,12 @@ export function postboxRoutes(deps: AppDeps) {
     })
     .get('/v1/postbox/threads/:threadId', activated, async (c) =>
       c.json(await getThread(deps, me(c), c.req.param('threadId'))),
+    )
+    .get('/v1/postbox/threads/:threadId/pdf', activated, async (c) =>
+      pdfResponse(await threadPdf(deps, me(c), c.req.param('threadId'))),
+    )
+    .get('/v1/postbox/messages/:messageId/pdf', activated, async (c) =>
+      pdfResponse(await messagePdf(deps, me(c), c.req.param('messageId'))),
     )
     .post('/v1/postbox/threads/:threadId/messages', activated, async (c) => {
       const written = await reply(deps, me(c), c.req.param('threadId'), await jsonBody(c, replyInput))
@@ -64,3 +71,15 @@ export function postboxRoutes(deps: AppDeps) {
       c.json(await readThreadForOffice(deps, staffOf(c), c.req.param('threadId'))),
     )
 }
+
+// The file name holds only the thread reference and ids, never the subject.
+const pdfResponse = (file: PdfFile) =>
+  new Response(new Uint8Array(file.bytes), {
+    status: 200,
+    headers: {
+      'Content-Type': 'application/pdf',
+      'Content-Length': String(file.bytes.length),
+      'Content-Disposition': `attachment; filename="${file.fileName}"`,
+      'X-Content-Type-Options': 'nosniff',
+    },
+  })
