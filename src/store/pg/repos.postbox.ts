@@ -25,7 +25,8 @@ const st = s.searchTokens
 // 3 bound values per token row; PostgreSQL allows 65 535 per statement.
 const TOKEN_CHUNK = 10_000
 
-const toMessage = (r: typeof m.$inferSelect): Message => r as Message
+const toMessage = (r: Omit<typeof m.$inferSelect, 'routeRuleId' | 'routeDestinations'>): Message =>
+  r as Message
 const toThread = (r: typeof t.$inferSelect): Thread => r
 
 /** Threads, messages and tokens; multi-statement writes run in one transaction. */
@@ -69,12 +70,12 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
         await insertTokens(tx, message.citizenId, message.id, tokens)
       }),
     async getMessage(citizenId, id) {
-      const [row] = await db.select().from(m).where(own(citizenId, id))
+      const [row] = await db.select(messageColumns).from(m).where(own(citizenId, id))
       return row ? toMessage(row) : null
     },
     async listThreadMessages(citizenId, threadId) {
       const rows = await db
-        .select()
+        .select(messageColumns)
         .from(m)
         .where(and(eq(m.citizenId, citizenId), eq(m.threadId, threadId)))
         .orderBy(asc(m.createdAt), asc(m.id))
@@ -82,7 +83,7 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
     },
     async listThreadMessagesForOffice(officeId, threadId) {
       const rows = await db
-        .select()
+        .select(messageColumns)
         .from(m)
         .where(and(eq(m.officeId, officeId), eq(m.threadId, threadId), ne(m.state, 'draft')))
         .orderBy(asc(m.createdAt), asc(m.id))
@@ -116,7 +117,7 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
           retrievedAt: sql`case when ${m.direction} = 'office_to_citizen' then coalesce(${m.retrievedAt}, ${at.toISOString()}::timestamptz) else ${m.retrievedAt} end`,
         })
         .where(own(citizenId, id))
-        .returning()
+        .returning(messageColumns)
       return row ? toMessage(row) : null
     },
     async moveToFolder(citizenId, id, folder: Folder, trashedAt) {
@@ -170,7 +171,9 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
   }
 }
 
-const { bodyEnc: _body, routeRuleId: _rule, routeDestinations: _dest, ...listColumns } = getTableColumns(m)
+// Routing columns belong to issue 6; the domain Message does not carry them yet.
+const { routeRuleId: _rule, routeDestinations: _dest, ...messageColumns } = getTableColumns(m)
+const { bodyEnc: _body, ...listColumns } = messageColumns
 const attachmentCount =
   sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(
     Number,

@@ -59,17 +59,17 @@ export function sqlitePostboxRepo(db: SqliteDb): SyncRepos['postbox'] {
       insertTokens(message.citizenId, message.id, tokens)
     },
     getMessage: (citizenId, id) =>
-      (db.select().from(m).where(own(citizenId, id)).all()[0] as Message) ?? null,
+      (db.select(messageColumns).from(m).where(own(citizenId, id)).all()[0] as Message) ?? null,
     listThreadMessages: (citizenId, threadId) =>
       db
-        .select()
+        .select(messageColumns)
         .from(m)
         .where(and(eq(m.citizenId, citizenId), eq(m.threadId, threadId)))
         .orderBy(asc(m.createdAt), asc(m.id))
         .all() as Message[],
     listThreadMessagesForOffice: (officeId, threadId) =>
       db
-        .select()
+        .select(messageColumns)
         .from(m)
         .where(and(eq(m.officeId, officeId), eq(m.threadId, threadId), ne(m.state, 'draft')))
         .orderBy(asc(m.createdAt), asc(m.id))
@@ -99,7 +99,7 @@ export function sqlitePostboxRepo(db: SqliteDb): SyncRepos['postbox'] {
         })
         .where(own(citizenId, id))
         .run()
-      return (db.select().from(m).where(own(citizenId, id)).all()[0] as Message) ?? null
+      return (db.select(messageColumns).from(m).where(own(citizenId, id)).all()[0] as Message) ?? null
     },
     moveToFolder: (citizenId, id, folder, trashedAt) =>
       db.update(m).set({ citizenFolder: folder, trashedAt }).where(own(citizenId, id)).run().changes > 0,
@@ -146,7 +146,9 @@ export function sqlitePostboxRepo(db: SqliteDb): SyncRepos['postbox'] {
   }
 }
 
-const { bodyEnc: _body, routeRuleId: _rule, routeDestinations: _dest, ...listColumns } = getTableColumns(m)
+// Routing columns belong to issue 6; the domain Message does not carry them yet.
+const { routeRuleId: _rule, routeDestinations: _dest, ...messageColumns } = getTableColumns(m)
+const { bodyEnc: _body, ...listColumns } = messageColumns
 const attachmentCount =
   sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(
     Number,
