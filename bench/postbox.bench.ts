@@ -18,6 +18,7 @@ import { seedPostbox, TOKENS_PER_MESSAGE, VOCABULARY } from './postbox/seed.ts'
  * encryption, ~480 tokens, job) against a transaction writing the same rows through the store without
  * HTTP, crypto or validation, and against a bare Hono POST; then search latency for a citizen with
  * POSTBOX_BENCH_CITIZEN (10 000) messages in a store of POSTBOX_BENCH_TOTAL (200 000).
+ * POSTBOX_BENCH_PARTS=search runs only the search figures.
  */
 const TOTAL = Number(process.env.POSTBOX_BENCH_TOTAL ?? 200_000)
 const OWN = Number(process.env.POSTBOX_BENCH_CITIZEN ?? 10_000)
@@ -237,12 +238,14 @@ export async function run(): Promise<Figure[]> {
       progress(`postbox: PostgreSQL skipped (${pgReason})`)
       continue
     }
-    const send = await openBackend(kind)
-    try {
-      progress(`${kind}: send`)
-      figures.push(...(await sendFigures(send)))
-    } finally {
-      await send.close()
+    if (process.env.POSTBOX_BENCH_PARTS !== 'search') {
+      const send = await openBackend(kind)
+      try {
+        progress(`${kind}: send`)
+        figures.push(...(await sendFigures(send)))
+      } finally {
+        await send.close()
+      }
     }
     const search = await openBackend(kind)
     try {

@@ -6,7 +6,6 @@ import {
   eq,
   getTableColumns,
   gte,
-  inArray,
   isNull,
   lt,
   lte,
@@ -158,7 +157,7 @@ function listFilters(q: MessageQuery): SQL[] {
   const where: (SQL | undefined)[] = [eq(m.citizenId, q.citizenId), eq(m.citizenFolder, q.folder)]
   if (q.tokens && q.tokens.length > 0) {
     const distinct = [...new Map(q.tokens.map((b) => [b.toString('hex'), b])).values()]
-    where.push(sql`${m.id} in ${matchingMessages(q.citizenId, distinct)}`)
+    where.push(...holdsEveryToken(distinct))
   }
   if (q.officeId) where.push(eq(m.officeId, q.officeId))
   if (q.category) where.push(eq(t.category, q.category))
@@ -179,7 +178,11 @@ function listFilters(q: MessageQuery): SQL[] {
   return where.filter((w): w is SQL => w !== undefined)
 }
 
-// Messages of the citizen holding every one of the tokens (multi-word AND).
-function matchingMessages(citizenId: string, tokens: Buffer[]): SQL {
-  return sql`(select ${st.messageId} from ${st} where ${st.citizenId} = ${citizenId} and ${inArray(st.tokenMac, tokens)} group by ${st.messageId} having count(distinct ${st.tokenMac}) = ${tokens.length})`
+// One index probe per token and candidate message (PK citizen_id, token_mac, message_id): the folder index
+// yields messages newest first and the scan stops at the page limit, so common words cost a few probes.
+function holdsEveryToken(tokens: Buffer[]): SQL[] {
+  return tokens.map(
+    (tok) =>
+      sql`exists (select 1 from ${st} where ${st.citizenId} = ${m.citizenId} and ${st.tokenMac} = ${tok} and ${st.messageId} = ${m.id})`,
+  )
 }
