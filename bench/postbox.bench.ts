@@ -18,7 +18,7 @@ import { seedPostbox, TOKENS_PER_MESSAGE, VOCABULARY } from './postbox/seed.ts'
  * encryption, ~480 tokens, job) against a transaction writing the same rows through the store without
  * HTTP, crypto or validation, and against a bare Hono POST; then search latency for a citizen with
  * POSTBOX_BENCH_CITIZEN (10 000) messages in a store of POSTBOX_BENCH_TOTAL (200 000).
- * POSTBOX_BENCH_PARTS=search runs only the search figures.
+ * POSTBOX_BENCH_PARTS=search runs only the search figures, POSTBOX_BENCH_BACKENDS=pg only one backend.
  */
 const TOTAL = Number(process.env.POSTBOX_BENCH_TOTAL ?? 200_000)
 const OWN = Number(process.env.POSTBOX_BENCH_CITIZEN ?? 10_000)
@@ -233,7 +233,9 @@ async function searchFigures(b: Backend): Promise<Figure[]> {
 export async function run(): Promise<Figure[]> {
   const figures: Figure[] = []
   const pgReason = await pgUnavailableReason()
+  const only = process.env.POSTBOX_BENCH_BACKENDS?.split(',')
   for (const kind of ['sqlite', 'pg'] as const) {
+    if (only && !only.includes(kind)) continue
     if (kind === 'pg' && pgReason) {
       progress(`postbox: PostgreSQL skipped (${pgReason})`)
       continue

@@ -6,6 +6,7 @@ import {
   eq,
   getTableColumns,
   gte,
+  inArray,
   isNull,
   lt,
   lte,
@@ -137,15 +138,24 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
           await tx.delete(t).where(and(eq(t.citizenId, citizenId), eq(t.id, gone.threadId)))
         return true
       }),
+    // Two steps: the page's ids from a narrow newest-first scan, then subjects and attachment counts for
+    // those ids only; in one query PostgreSQL computed the join and counts for every candidate before the sort.
     async list(q) {
+      const page = await db
+        .select({ id: m.id })
+        .from(m)
+        .where(and(...listFilters(q)))
+        .orderBy(desc(m.createdAt), desc(m.id))
+        .limit(q.limit)
+      if (page.length === 0) return []
+      const ids = page.map((r) => r.id)
       const rows = await db
         .select({ ...listColumns, category: t.category, subjectEnc: t.subjectEnc, attachmentCount })
         .from(m)
         .innerJoin(t, eq(t.id, m.threadId))
-        .where(and(...listFilters(q)))
-        .orderBy(desc(m.createdAt), desc(m.id))
-        .limit(q.limit)
-      return rows as MessageListItem[]
+        .where(and(eq(m.citizenId, q.citizenId), inArray(m.id, ids)))
+      const byId = new Map(rows.map((r) => [r.id, r as MessageListItem]))
+      return ids.map((id) => byId.get(id)).filter((r): r is MessageListItem => r !== undefined)
     },
     async folderCounts(citizenId) {
       const rows = await db
@@ -185,7 +195,10 @@ function listFilters(q: MessageQuery): SQL[] {
     where.push(...holdsEveryToken(distinct))
   }
   if (q.officeId) where.push(eq(m.officeId, q.officeId))
-  if (q.category) where.push(eq(t.category, q.category))
+  if (q.category)
+    where.push(
+      sql`exists (select 1 from ${t} where ${t.id} = ${m.threadId} and ${t.category} = ${q.category})`,
+    )
   if (q.kind) where.push(eq(m.kind, q.kind))
   if (q.unread === true) where.push(and(eq(m.direction, 'office_to_citizen'), isNull(m.readAt)))
   if (q.unread === false) where.push(or(ne(m.direction, 'office_to_citizen'), sql`${m.readAt} is not null`))
