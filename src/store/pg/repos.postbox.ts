@@ -192,7 +192,7 @@ function listFilters(q: MessageQuery): SQL[] {
   const where: (SQL | undefined)[] = [eq(m.citizenId, q.citizenId), eq(m.citizenFolder, q.folder)]
   if (q.tokens && q.tokens.length > 0) {
     const distinct = [...new Map(q.tokens.map((b) => [b.toString('hex'), b])).values()]
-    where.push(...holdsEveryToken(distinct))
+    where.push(...holdsEveryToken(q.citizenId, distinct))
   }
   if (q.officeId) where.push(eq(m.officeId, q.officeId))
   if (q.category)
@@ -216,11 +216,11 @@ function listFilters(q: MessageQuery): SQL[] {
   return where.filter((w): w is SQL => w !== undefined)
 }
 
-// One index probe per token and candidate message (PK citizen_id, token_mac, message_id): the folder index
-// yields messages newest first and the scan stops at the page limit, so common words cost a few probes.
-function holdsEveryToken(tokens: Buffer[]): SQL[] {
+// One semi-join per token on the PK (citizen_id, token_mac, message_id): PostgreSQL drives rare words from
+// their token rows and common words from the folder's newest-first index scan, stopping at the page limit.
+function holdsEveryToken(citizenId: string, tokens: Buffer[]): SQL[] {
   return tokens.map(
     (tok) =>
-      sql`exists (select 1 from ${st} where ${st.citizenId} = ${m.citizenId} and ${st.tokenMac} = ${tok} and ${st.messageId} = ${m.id})`,
+      sql`${m.id} in (select ${st.messageId} from ${st} where ${st.citizenId} = ${citizenId} and ${st.tokenMac} = ${tok})`,
   )
 }
