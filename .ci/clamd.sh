@@ -29,11 +29,11 @@ ensure_installed() {
     return
   fi
   command -v apt-get >/dev/null || die "clamd/clamdscan/sigtool missing and apt-get unavailable"
-  say "installing clamav-daemon clamdscan"
+  say "installing clamav clamav-daemon clamdscan"
   # Lock timeout: another apt run (a CI step, unattended upgrades) may hold the lock for a while.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-    --no-install-recommends clamav-daemon clamdscan
+    --no-install-recommends clamav clamav-daemon clamdscan
 }
 
 # Runs clamd as the unprivileged clamav user when started as root; root can still use the socket.
