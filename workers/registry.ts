@@ -3,6 +3,7 @@ import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
+import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -16,6 +17,7 @@ export const registry = {
   'audit.verify': verifyAuditChain,
   'message.route': routeMessage,
   'upload.check': checkUpload,
+  'notify.citizen': notifyCitizen,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
