@@ -71,6 +71,19 @@ export const envSchema = z.object({
     .min(3)
     .default('Postkorb <postkorb@localhost>')
     .describe('Sender of every email Postkorb sends.'),
+  MAIL_REPLY_LOCAL: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,12}$/, 'lower-case letters, digits, . _ - (at most 13)')
+    .default('postkorb')
+    .describe('Local part of the signed reply address <local>+<token>@MAIL_REPLY_DOMAIN (at most 13 chars).'),
+  MAIL_REPLY_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name')
+    .default('reply.localhost')
+    .describe('Domain whose mail the gateway pipes to /v1/inbound/email (reply addresses of routed mail).'),
+  REPLY_TOKEN_DAYS: int(1, 3650)
+    .default(90)
+    .describe('Days a signed reply address in a routed email stays valid.'),
   SESSION_IDLE_MINUTES: int(1, 24 * 60)
     .default(30)
     .describe('A citizen session ends after this long without a request.'),
@@ -147,6 +160,7 @@ export type Config = Readonly<{
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
+  reply: Readonly<{ local: string; domain: string; tokenDays: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -225,6 +239,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       generateIfMissing: !production && !e.POSTKORB_KEYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    reply: {
+      local: e.MAIL_REPLY_LOCAL,
+      domain: e.MAIL_REPLY_DOMAIN.toLowerCase(),
+      tokenDays: e.REPLY_TOKEN_DAYS,
+    },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
