@@ -15,6 +15,7 @@ import { identityRoutes } from './features/identity/identity.routes.ts'
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
+import { routingRoutes } from './features/routing/routing.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { citizenSession, csrfProtection } from './http/citizen-session.ts'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', eidRoutes(deps))
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
+  app.route('/', routingRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

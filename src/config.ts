@@ -138,6 +138,24 @@ export const envSchema = z.object({
     .string()
     .optional()
     .describe('Path of the key file (default DATA_DIR/keys.json); generated on first start when embedded.'),
+  DELIVERY_MAX_ATTEMPTS: int(1, 100)
+    .default(8)
+    .describe('Attempts of one delivery (e-file, email) before it is marked failed for an admin to replay.'),
+  DELIVERY_RETRY_BASE_MS: int(10, 3_600_000)
+    .default(5000)
+    .describe('Delay before the first delivery retry; doubles per attempt, with up to 50 % random jitter.'),
+  DELIVERY_RETRY_MAX_MS: int(10, 86_400_000)
+    .default(3_600_000)
+    .describe('Longest delay between two delivery attempts.'),
+  EFILE_TIMEOUT_MS: int(100, 600_000)
+    .default(30_000)
+    .describe('Time allowed for one e-file POST (connect, upload and answer).'),
+  CLAIM_LEASE_MINUTES: int(1, 24 * 60)
+    .default(30)
+    .describe('A claimed service-center item returns to its queue after this long without an answer.'),
+  SERVICE_CENTER_SLA_HOURS: int(1, 24 * 90)
+    .default(48)
+    .describe('Hours until a service-center item is due, for queues whose rule names no SLA of its own.'),
 })
 
 export type Env = z.input<typeof envSchema>
@@ -172,6 +190,14 @@ export type Config = Readonly<{
     activationMaxAttempts: number
     webauthn: Readonly<{ rpId: string; rpName: string; origin: string }>
     eid: Readonly<{ publicKeyPem?: string; issuer?: string; audience: string }>
+  }>
+  delivery: Readonly<{
+    maxAttempts: number
+    retryBaseMs: number
+    retryMaxMs: number
+    efileTimeoutMs: number
+    claimLeaseMs: number
+    slaHours: number
   }>
 }>
 
@@ -259,6 +285,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
         origin: publicUrl,
       },
       eid: { publicKeyPem: e.EID_JWT_PUBLIC_KEY, issuer: e.EID_JWT_ISSUER, audience: e.EID_JWT_AUDIENCE },
+    },
+    delivery: {
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
+      retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
+      efileTimeoutMs: e.EFILE_TIMEOUT_MS,
+      claimLeaseMs: e.CLAIM_LEASE_MINUTES * 60_000,
+      slaHours: e.SERVICE_CENTER_SLA_HOURS,
     },
   })
 }

@@ -2,8 +2,12 @@ import type { Deps } from '../src/deps.ts'
 import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
+import { deliverEfile } from './handlers/deliver-efile.handler.ts'
+import { deliverEmail } from './handlers/deliver-email.handler.ts'
+import { deliverQueue } from './handlers/deliver-queue.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { sweepServiceCenter } from './handlers/service-center-sweep.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -18,7 +22,14 @@ export const registry = {
   'message.route': routeMessage,
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
+  'deliver.efile': deliverEfile,
+  'deliver.email': deliverEmail,
+  'deliver.queue': deliverQueue,
+  'service-center.sweep': sweepServiceCenter,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
-export const schedules: { name: JobName; cron: string }[] = [{ name: 'audit.verify', cron: '17 3 * * *' }]
+export const schedules: { name: JobName; cron: string }[] = [
+  { name: 'audit.verify', cron: '17 3 * * *' },
+  { name: 'service-center.sweep', cron: '* * * * *' },
+]

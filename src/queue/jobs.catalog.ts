@@ -24,6 +24,14 @@ export const jobs = {
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
+  /** One delivery to the office's e-file endpoint (issue 6); its own retries live on the delivery row. */
+  'deliver.efile': def(z.object({ deliveryId: z.uuid() }), { expireInSeconds: 120, batchSize: 2 }),
+  /** One delivery to an office inbox by SMTP (issue 6). */
+  'deliver.email': def(z.object({ deliveryId: z.uuid() }), { expireInSeconds: 120, batchSize: 2 }),
+  /** One delivery into a service-center queue: an item with its due date (issue 6). */
+  'deliver.queue': def(z.object({ deliveryId: z.uuid() })),
+  /** Scheduled: marks overdue service-center items and returns expired claims to their queue (issue 6). */
+  'service-center.sweep': def(z.object({}), { retryLimit: 1, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

@@ -2,6 +2,7 @@ import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
 import type { PostboxRepos } from './postbox.port.ts'
+import type { RoutingRepos } from './routing.port.ts'
 import type {
   ApiToken,
   AuditEntry,
@@ -88,7 +89,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, RoutingRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo
