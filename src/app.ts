@@ -9,6 +9,7 @@ import {
   isStreamedUpload,
   uploadCsrfHeaderOnly,
 } from './features/attachments/attachments.routes.ts'
+import { deliveryRoutes } from './features/delivery/delivery.routes.ts'
 import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
   app.route('/', routingRoutes(deps))
+  app.route('/', deliveryRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { startWorkers } from '../workers/main.ts'
 import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
+import { deliveriesUsage, runDeliveriesCli } from './features/delivery/delivery.cli.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
@@ -18,7 +19,8 @@ const usage = `usage: postkorb <command>
   seed --demo         create the demo office, staff and citizen
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
-  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)`
+  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
+  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -34,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       'batch-size': { type: 'string' },
       'max-batches': { type: 'string' },
+      id: { type: 'string' },
+      failed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -70,6 +74,9 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (!sub) return fail(keysUsage, deps)
       return closeAll(deps, await runKeysCli(deps, sub, values))
+    case 'deliveries':
+      if (!sub) return fail(deliveriesUsage, deps)
+      return closeAll(deps, await runDeliveriesCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':
