@@ -17,6 +17,7 @@ import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
 import { routingRoutes } from './features/routing/routing.routes.ts'
+import { serviceCenterRoutes } from './features/service-center/service-center.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { citizenSession, csrfProtection } from './http/citizen-session.ts'
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', postboxRoutes(deps))
   app.route('/', routingRoutes(deps))
   app.route('/', deliveryRoutes(deps))
+  app.route('/', serviceCenterRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })
