@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { demoRoutingRules } from '../../src/features/demo/demo.seed.ts'
+import { ruleSetInput } from '../../src/features/routing/routing.schemas.ts'
+import { validateRules } from '../../src/features/routing/routing.service.ts'
 import type { RoutingRule } from '../../src/store/store.types.ts'
 import type { TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
@@ -252,5 +255,12 @@ describeBackends('routing rules', (kind) => {
       )
       expect(res.status).toBe(404)
     })
+  })
+})
+
+describe('demo routing rules', () => {
+  it('pass the rule-set validation (one default, last, without conditions)', () => {
+    const parsed = ruleSetInput.parse({ rules: demoRoutingRules })
+    expect(validateRules(parsed.rules)).toEqual(demoRoutingRules)
   })
 })

@@ -32,7 +32,11 @@ export async function runDelivery(
   const now = deps.clock()
   const delivery = await deps.store.deliveries.claim(deliveryId, now, new Date(now.getTime() - STALE_MS))
   if (!delivery) {
-    log.debug({ deliveryId }, 'delivery not due (done, failed or in flight)')
+    const current = await deps.store.deliveries.get(deliveryId)
+    // In flight elsewhere, or left by a worker that died mid-attempt: retry once the row is stale.
+    if (current?.state === 'sending')
+      throw new Error(`delivery ${deliveryId} is being sent by another worker`)
+    log.debug({ deliveryId, state: current?.state ?? null }, 'delivery not due (done or failed)')
     return
   }
   if (delivery.destinationKind !== kind) throw new PermanentJobError(`delivery ${deliveryId} is not ${kind}`)
