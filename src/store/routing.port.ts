@@ -70,6 +70,10 @@ export interface RoutingRepo {
   setEfileEndpoint(officeId: string, url: string | null): Promise<boolean>
   /** Unscoped read for workers that got the id from a job payload; null when gone. */
   getMessage(id: string): Promise<RoutedMessage | null>
+  /** What routing decides on, in one query: the message, its thread's category and sealed subject, its file count. */
+  getRoutingFacts(
+    id: string,
+  ): Promise<{ message: RoutedMessage; category: string; subjectEnc: Buffer; attachmentCount: number } | null>
   /** A (non-draft) message of the office, or null. */
   getMessageForOffice(officeId: string, id: string): Promise<RoutedMessage | null>
   /** Records rule and destinations (state routed) while the message is submitted and unrouted; false otherwise. */

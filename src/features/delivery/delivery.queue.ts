@@ -1,37 +1,46 @@
 import type { Deps } from '../../deps.ts'
 import type { Logger } from '../../logger.ts'
-import type { Delivery } from '../../store/routing.port.ts'
 import type { Office } from '../../store/store.types.ts'
-import { type AttemptOutcome, runDelivery } from './delivery.service.ts'
 
 type QueueDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'config'>
 
+// Same staleness rule as the network deliveries (delivery.service.ts), for a worker that died mid-job.
+const STALE_MS = 150_000
+
 /**
- * Job deliver.queue: a service-center item due after the queue's SLA hours. The item's id is the
- * delivery's id, so a second run finds the item it made and changes nothing.
+ * Job deliver.queue: a service-center item due after the queue's SLA hours. No network is involved,
+ * so claim, item, receipt and message state are one transaction (one commit instead of three); the
+ * item's id is the delivery's id, so a second run finds nothing to claim and changes nothing.
  */
 export async function deliverToQueue(deps: QueueDeps, deliveryId: string, log: Logger): Promise<void> {
-  await runDelivery(deps, deliveryId, 'queue', log, (delivery) => createItem(deps, delivery))
-}
-
-async function createItem(deps: QueueDeps, delivery: Delivery): Promise<AttemptOutcome> {
-  const message = await deps.store.routing.getMessage(delivery.messageId)
-  if (!message) return { ok: false, permanent: true, error: 'message gone' }
-  const office = await deps.store.offices.get(message.officeId)
-  if (!office) return { ok: false, permanent: true, error: 'office gone' }
   const now = deps.clock()
-  const dueAt = new Date(now.getTime() + slaHours(deps, office, delivery.destination) * 3_600_000)
-  await deps.store.serviceCenter.insert({
-    id: delivery.id,
-    officeId: office.id,
-    deliveryId: delivery.id,
-    messageId: message.id,
-    threadId: message.threadId,
-    queue: delivery.destination,
-    dueAt,
-    createdAt: now,
+  const outcome = await deps.store.transaction(async (tx) => {
+    const delivery = await tx.deliveries.claim(deliveryId, now, new Date(now.getTime() - STALE_MS))
+    if (!delivery) return null
+    if (delivery.destinationKind !== 'queue')
+      throw new Error(`delivery ${deliveryId} is not a queue delivery`)
+    const message = await tx.routing.getMessage(delivery.messageId)
+    const office = message ? await tx.offices.get(message.officeId) : null
+    if (!message || !office) {
+      await tx.deliveries.settle(deliveryId, { state: 'failed', error: 'message gone' }, now)
+      return 'failed'
+    }
+    await tx.serviceCenter.insert({
+      id: delivery.id,
+      officeId: office.id,
+      deliveryId: delivery.id,
+      messageId: message.id,
+      threadId: message.threadId,
+      queue: delivery.destination,
+      dueAt: new Date(now.getTime() + slaHours(deps, office, delivery.destination) * 3_600_000),
+      createdAt: now,
+    })
+    await tx.deliveries.settle(deliveryId, { state: 'delivered', externalId: delivery.id }, now)
+    await tx.routing.setMessageState(message.id, 'delivered', ['routed', 'failed'])
+    return 'delivered'
   })
-  return { ok: true, externalId: delivery.id }
+  // Nothing claimed: already delivered, or in flight elsewhere (then its own job settles it).
+  if (outcome) log.info({ deliveryId, outcome }, 'queue delivery')
 }
 
 /** The SLA of the first rule destination naming this queue, else the configured default. */

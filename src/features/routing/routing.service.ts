@@ -98,15 +98,16 @@ export function validateRules(rules: RuleSetInput['rules']): RoutingRule[] {
  * destination and their jobs are written in one transaction. A message already routed is left alone.
  */
 export async function routeMessage(deps: RoutingDeps, messageId: string, log: Logger): Promise<void> {
-  const message = await deps.store.routing.getMessage(messageId)
-  if (message?.state !== 'submitted' || message.routeRuleId !== null) {
+  const facts = await deps.store.routing.getRoutingFacts(messageId)
+  const message = facts?.message
+  if (!facts || message?.state !== 'submitted' || message.routeRuleId !== null) {
     log.debug({ messageId, state: message?.state ?? null }, 'message.route: nothing to route')
     return
   }
   if (message.direction !== 'citizen_to_office') return
   const office = await deps.store.offices.get(message.officeId)
   if (!office) throw new Error(`office of message ${messageId} is gone`)
-  const rule = await chooseRule(deps, office, message)
+  const rule = await chooseRule(deps, office, message, facts)
   const created = await deps.store.transaction(async (tx) => {
     const keys = rule.destinations.map(destinationKey)
     if (!(await tx.routing.recordRoute(message.id, rule.id, keys))) return null
@@ -199,23 +200,32 @@ export async function addDeliveries(
   return added
 }
 
-async function chooseRule(deps: RoutingDeps, office: Office, message: RoutedMessage): Promise<RoutingRule> {
-  const attachments = await deps.store.attachments.listForMessage(message.citizenId, message.id)
-  const thread = await deps.store.postbox.getThread(message.citizenId, message.threadId)
-  if (!thread) throw new Error(`thread of message ${message.id} is gone`)
-  const citizen = await deps.store.citizens.get(message.citizenId)
-  const facts = {
-    category: thread.category,
-    kind: message.kind,
-    hasAttachments: attachments.length > 0,
-    // Decrypted only when a rule has keywords; the text never leaves the matcher.
-    text: () => {
-      if (!citizen) return ''
-      const keys = keysOf(deps, citizen)
-      return `${openSubject(keys, thread.id, thread.subjectEnc)}\n${openBody(keys, message.id, message.bodyEnc)}`
-    },
-  }
-  return firstMatch(office.routingRules, facts) ?? builtinDefault(office)
+type Facts = { category: string; subjectEnc: Buffer; attachmentCount: number }
+
+async function chooseRule(
+  deps: RoutingDeps,
+  office: Office,
+  message: RoutedMessage,
+  known?: Facts,
+): Promise<RoutingRule> {
+  const facts = known ?? (await deps.store.routing.getRoutingFacts(message.id))
+  if (!facts) throw new Error(`message ${message.id} or its thread is gone`)
+  // The citizen row (for the data key) is read only when a rule has keywords.
+  const needsText = office.routingRules.some((r) => r.match.keywords?.length)
+  const citizen = needsText ? await deps.store.citizens.get(message.citizenId) : null
+  return (
+    firstMatch(office.routingRules, {
+      category: facts.category,
+      kind: message.kind,
+      hasAttachments: facts.attachmentCount > 0,
+      // Decrypted only when a rule has keywords; the text never leaves the matcher.
+      text: () => {
+        if (!citizen) return ''
+        const keys = keysOf(deps, citizen)
+        return `${openSubject(keys, message.threadId, facts.subjectEnc)}\n${openBody(keys, message.id, message.bodyEnc)}`
+      },
+    }) ?? builtinDefault(office)
+  )
 }
 
 function builtinDefault(office: Office): RoutingRule {

@@ -7,6 +7,10 @@ import * as s from './schema.ts'
 
 const m = s.messages
 const d = s.deliveries
+const attachmentCount =
+  sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(
+    Number,
+  )
 const CITIZEN_MESSAGE_OPEN = ['submitted', 'routed', 'delivered', 'failed'] as const
 
 const first = <T>(rows: unknown[]): T | null => (rows[0] as T | undefined) ?? null
@@ -36,6 +40,14 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
             .returning({ id: s.offices.id })
         ).length > 0,
       getMessage: async (id) => first<RoutedMessage>(await db.select().from(m).where(eq(m.id, id))),
+      async getRoutingFacts(id) {
+        const [row] = await db
+          .select({ m, category: s.threads.category, subjectEnc: s.threads.subjectEnc, attachmentCount })
+          .from(m)
+          .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+          .where(eq(m.id, id))
+        return row ? { ...row, message: row.m as RoutedMessage } : null
+      },
       getMessageForOffice: async (officeId, id) =>
         first<RoutedMessage>(
           await db

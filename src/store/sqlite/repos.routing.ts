@@ -6,6 +6,10 @@ import * as s from './schema.ts'
 
 const m = s.messages
 const d = s.deliveries
+const attachmentCount =
+  sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(
+    Number,
+  )
 const CITIZEN_MESSAGE_OPEN = ['submitted', 'routed', 'delivered', 'failed'] as const
 
 /** Routing, deliveries and service-center items; synchronous like every SQLite repository. */
@@ -39,6 +43,15 @@ export function sqliteRoutingRepos(
         db.update(s.offices).set({ efileEndpoint: url }).where(eq(s.offices.id, officeId)).run().changes > 0,
       getMessage: (id) =>
         (db.select().from(m).where(eq(m.id, id)).all()[0] as RoutedMessage | undefined) ?? null,
+      getRoutingFacts(id) {
+        const row = db
+          .select({ m, category: s.threads.category, subjectEnc: s.threads.subjectEnc, attachmentCount })
+          .from(m)
+          .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+          .where(eq(m.id, id))
+          .all()[0]
+        return row ? { ...row, message: row.m as RoutedMessage } : null
+      },
       getMessageForOffice: (officeId, id) =>
         (db
           .select()

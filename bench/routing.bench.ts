@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp } from '../src/app.ts'
+import { type AppDeps, buildDeps } from '../src/deps.ts'
+import { createLogger } from '../src/logger.ts'
+import { createSignedInCitizen, type SignedIn } from '../test/helpers/citizen.ts'
+import { makeTestConfig } from '../test/helpers/config.ts'
+import { createPgDatabase, pgUnavailableReason } from '../test/helpers/peers.ts'
+import { createOffice } from '../test/helpers/staff.ts'
+import type { Figure } from './lib/figures.ts'
+import { percentile, progress, sleep, waitUntil } from './lib/stats.ts'
+
+/**
+ * Issue 6 bench, part (b): text-only citizen messages sent through the API at a steady RATE per second
+ * for SECONDS, routed by a default rule to a service-center queue, on PostgreSQL (pg-boss) with WORKERS
+ * worker processes (`postkorb worker`). Latency is API send start → deliveries.delivered_at; the backlog
+ * (messages not yet routed + deliveries not yet delivered) is sampled every second and must stay flat.
+ * Part (a) (1 MiB PDFs through the upload check vs raw clamd) needs issue 5's scanner path: not here.
+ */
+const RATE = Number(process.env.ROUTING_BENCH_RATE ?? 100)
+const SECONDS = Number(process.env.ROUTING_BENCH_SECONDS ?? 30)
+const WORKERS = Number(process.env.ROUTING_BENCH_WORKERS ?? 2)
+const CITIZENS = 50
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts')
+
+export async function run(): Promise<Figure[]> {
+  const reason = await pgUnavailableReason()
+  if (reason) return [missing(reason)]
+  const db = await createPgDatabase('postkorb_bench')
+  const config = makeTestConfig({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '4' })
+  const deps: AppDeps = { ...buildDeps(config, createLogger('silent')), lifecycle: { draining: false } }
+  const workers: ChildProcess[] = []
+  try {
+    await deps.store.migrate()
+    await deps.queue.start()
+    const office = await createOffice(deps)
+    await deps.store.routing.setRules(
+      office.id,
+      [
+        {
+          id: 'r-default',
+          name: 'SC',
+          match: {},
+          destinations: [{ kind: 'queue', queue: 'allgemein' }],
+          isDefault: true,
+        },
+      ],
+      null,
+    )
+    const citizens: SignedIn[] = []
+    for (let i = 0; i < CITIZENS; i++)
+      citizens.push(await createSignedInCitizen(deps, { officeId: office.id, customerNumber: `B${i}` }))
+    for (let i = 0; i < WORKERS; i++) workers.push(startWorker(config))
+    const app = createApp(deps)
+    const send = async (i: number) => {
+      const who = citizens[i % citizens.length] as SignedIn
+      const started = Date.now()
+      const res = await app.request('/v1/postbox/threads', {
+        method: 'POST',
+        headers: who.headers(),
+        body: JSON.stringify({ category: 'general', subject: `Frage ${i}`, body: 'Wann ist mein Termin?' }),
+      })
+      if (res.status !== 201) throw new Error(`send failed: ${res.status} ${await res.text()}`)
+      const { messageId } = (await res.json()) as { messageId: string }
+      return { messageId, started }
+    }
+
+    progress(`warm-up: ${WORKERS} worker processes`)
+    const warm = await Promise.all(Array.from({ length: 50 }, (_, i) => send(i)))
+    if (!(await waitUntil(async () => (await deliveredOf(deps, warm)).size === warm.length, 60_000, 50)))
+      throw new Error('workers did not deliver the warm-up messages')
+
+    progress(`${RATE} messages/s for ${SECONDS} s`)
+    const sent: { messageId: string; started: number }[] = []
+    const backlog: number[] = []
+    const total = RATE * SECONDS
+    const t0 = performance.now()
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        backlog.push(await backlogOf(deps))
+        await sleep(1000)
+      }
+    })()
+    const inflight: Promise<void>[] = []
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / RATE
+      const wait = due - performance.now()
+      if (wait > 1) await sleep(wait)
+      inflight.push(send(i + 1000).then((s) => void sent.push(s)))
+    }
+    await Promise.all(inflight)
+    const sendSeconds = (performance.now() - t0) / 1000
+    const drained = await waitUntil(async () => (await backlogOf(deps)) === 0, 120_000, 100)
+    sampling = false
+    await sampler
+    const delivered = await deliveredOf(deps, sent)
+    const latencies = sent.map((s) => (delivered.get(s.messageId) ?? Number.POSITIVE_INFINITY) - s.started)
+    const third = Math.max(1, Math.floor(backlog.length / 3))
+    const early = average(backlog.slice(0, third))
+    const late = average(backlog.slice(-third))
+    const stages = await stagesOf(deps)
+    const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY 4, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}`
+    return [
+      {
+        name: 'routing: text to queue, send→delivered p50 at 100/s (pg, 2 workers)',
+        value: percentile(latencies, 50),
+        unit: 'ms',
+        target: { op: '<=', value: 50 },
+        note,
+      },
+      {
+        name: 'routing: text to queue, send→delivered p99 at 100/s (pg, 2 workers)',
+        value: percentile(latencies, 99),
+        unit: 'ms',
+        target: { op: '<=', value: 500 },
+      },
+      {
+        name: 'routing: backlog, last third − first third of the run (mean)',
+        value: late - early,
+        unit: 'items',
+        target: { op: '<=', value: 10 },
+        samples: backlog,
+        note: `max backlog ${Math.max(...backlog)}; sampled once a second`,
+      },
+    ]
+  } finally {
+    for (const w of workers) w.kill('SIGTERM')
+    await Promise.all(
+      workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once('exit', r) : r(null)))),
+    )
+    await deps.queue.stop({ graceful: false, timeoutMs: 1000 })
+    await deps.store.close()
+    await db.drop()
+  }
+}
+
+function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    DATABASE_URL: config.db.kind === 'pg' ? config.db.url : '',
+    DATA_DIR: config.dataDir,
+    POSTKORB_KEYS: config.keys.inline ?? '',
+    POSTKORB_INDEX_KEY: config.keys.indexKey ?? '',
+    WORKER_CONCURRENCY: '4',
+    LOG_LEVEL: 'warn',
+  }
+  const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  return child
+}
+
+async function deliveredOf(deps: AppDeps, sent: { messageId: string }[]): Promise<Map<string, number>> {
+  if (deps.store.dialect !== 'pg') throw new Error('pg only')
+  const pool = (deps.store as unknown as { pool: import('pg').Pool }).pool
+  const ids = sent.map((s) => s.messageId)
+  const { rows } = await pool.query<{ message_id: string; delivered_at: Date }>(
+    `select message_id, delivered_at from deliveries where state = 'delivered' and message_id = any($1)`,
+    [ids],
+  )
+  return new Map(rows.map((r) => [r.message_id, r.delivered_at.getTime()]))
+}
+
+async function backlogOf(deps: AppDeps): Promise<number> {
+  const pool = (deps.store as unknown as { pool: import('pg').Pool }).pool
+  const { rows } = await pool.query<{ n: string }>(
+    `select (select count(*) from messages where state = 'submitted') + (select count(*) from deliveries where state <> 'delivered') as n`,
+  )
+  return Number(rows[0]?.n ?? 0)
+}
+
+// Medians of the two hops: message row written → delivery row written (message.route), → delivered (deliver.queue).
+async function stagesOf(deps: AppDeps): Promise<{ route: number; deliver: number }> {
+  const pool = (deps.store as unknown as { pool: import('pg').Pool }).pool
+  const { rows } = await pool.query<{ route: number; deliver: number }>(
+    `select percentile_cont(0.5) within group (order by extract(epoch from d.created_at - m.created_at) * 1000) as route,
+            percentile_cont(0.5) within group (order by extract(epoch from d.delivered_at - d.created_at) * 1000) as deliver
+       from deliveries d join messages m on m.id = d.message_id`,
+  )
+  return {
+    route: Math.round(rows[0]?.route ?? Number.NaN),
+    deliver: Math.round(rows[0]?.deliver ?? Number.NaN),
+  }
+}
+
+const average = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
+
+const missing = (reason: string): Figure => ({
+  name: 'routing: text to queue, send→delivered p50 at 100/s (pg, 2 workers)',
+  value: Number.NaN,
+  unit: 'ms',
+  target: { op: '<=', value: 50 },
+  note: reason,
+})
