@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp } from '../src/app.ts'
@@ -83,6 +84,7 @@ export async function run(): Promise<Figure[]> {
         await sleep(1000)
       }
     })()
+    const cpu0 = { main: process.cpuUsage(), workers: workers.map(cpuMsOf) }
     const inflight: Promise<void>[] = []
     for (let i = 0; i < total; i++) {
       const due = t0 + (i * 1000) / RATE
@@ -100,6 +102,10 @@ export async function run(): Promise<Figure[]> {
     const third = Math.max(1, Math.floor(backlog.length / 3))
     const early = average(backlog.slice(0, third))
     const late = average(backlog.slice(-third))
+    const mainCpu = process.cpuUsage(cpu0.main)
+    const workerCpu =
+      workers.map(cpuMsOf).reduce((a, b) => a + b, 0) - cpu0.workers.reduce((a, b) => a + b, 0)
+    const cpuNote = `CPU per message: API process ${((mainCpu.user + mainCpu.system) / 1000 / total).toFixed(1)} ms, workers ${(workerCpu / total).toFixed(1)} ms (PostgreSQL not counted)`
     const stages = await stagesOf(deps)
     const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY 4, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}`
     return [
@@ -122,7 +128,7 @@ export async function run(): Promise<Figure[]> {
         unit: 'items',
         target: { op: '<=', value: 10 },
         samples: backlog,
-        note: `max backlog ${Math.max(...backlog)}; sampled once a second`,
+        note: `max backlog ${Math.max(...backlog)}; sampled once a second; ${cpuNote}`,
       },
     ]
   } finally {
@@ -149,6 +155,17 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
   }
   const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   return child
+}
+
+// utime + stime of a child from /proc (Linux), in ms; 0 where /proc is not there.
+function cpuMsOf(child: ChildProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return 0
+  }
 }
 
 async function deliveredOf(deps: AppDeps, sent: { messageId: string }[]): Promise<Map<string, number>> {

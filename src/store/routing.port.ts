@@ -64,6 +64,12 @@ export type ServiceCenterQuery = {
 export type DeliveryQuery = { officeId?: string; state?: DeliveryState; limit: number }
 
 export interface RoutingRepo {
+  /**
+   * Inside a transaction whose job completes right after it: its commit need not wait for the WAL
+   * flush (PostgreSQL synchronous_commit off), because the job's synchronous completion flushes it
+   * first; until then a crash loses both and the job runs again. Keeps the audit-chain lock short.
+   */
+  deferFlush(): Promise<void>
   /** Replaces the office's rules and bumps its version while it is still baseVersion (any when null); the new version, or null. */
   setRules(officeId: string, rules: RoutingRule[], baseVersion: number | null): Promise<number | null>
   /** Sets the office's e-file endpoint; false when there is no such office. */

@@ -15,6 +15,7 @@ const STALE_MS = 150_000
 export async function deliverToQueue(deps: QueueDeps, deliveryId: string, log: Logger): Promise<void> {
   const now = deps.clock()
   const outcome = await deps.store.transaction(async (tx) => {
+    await tx.routing.deferFlush()
     const delivery = await tx.deliveries.claim(deliveryId, now, new Date(now.getTime() - STALE_MS))
     if (!delivery) return null
     if (delivery.destinationKind !== 'queue')

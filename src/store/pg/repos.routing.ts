@@ -19,6 +19,9 @@ const first = <T>(rows: unknown[]): T | null => (rows[0] as T | undefined) ?? nu
 export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' | 'serviceCenter'> {
   return {
     routing: {
+      async deferFlush() {
+        await db.execute(sql`set local synchronous_commit = off`)
+      },
       async setRules(officeId, rules, baseVersion) {
         const where = and(
           eq(s.offices.id, officeId),

@@ -26,6 +26,8 @@ export function sqliteRoutingRepos(
       .all()[0] as ServiceCenterItem | undefined) ?? null
   return {
     routing: {
+      // One local file, one writer: a commit is already cheap, and the job row commits with it.
+      deferFlush() {},
       setRules(officeId, rules, baseVersion) {
         const where = and(
           eq(s.offices.id, officeId),
