@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { retryDelay } from '../../src/features/delivery/delivery.service.ts'
 import {
   efileSecret,
   signEfileRequest,
@@ -33,6 +34,25 @@ describe('e-file signature', () => {
     expect(verifyEfileSignature(secret, header, body, new Date(now.getTime() + 301_000), 300)).toBe(false)
     expect(verifyEfileSignature(secret, 't=1,v1=zz', body, now, 300)).toBe(false)
     expect(verifyEfileSignature(secret, undefined, body, now, 300)).toBe(false)
+  })
+})
+
+describe('retry delay', () => {
+  it('doubles per attempt up to the cap, minus at most half of it as jitter', () => {
+    const cfg = { retryBaseMs: 1000, retryMaxMs: 10_000 }
+    for (let i = 0; i < 50; i++) {
+      const [a, b, c, d] = [1, 2, 3, 9].map((n) => retryDelay(cfg, n))
+      expect(a).toBeGreaterThanOrEqual(500)
+      expect(a).toBeLessThanOrEqual(1000)
+      expect(b).toBeGreaterThanOrEqual(1000)
+      expect(b).toBeLessThanOrEqual(2000)
+      expect(c).toBeGreaterThanOrEqual(2000)
+      expect(c).toBeLessThanOrEqual(4000)
+      expect(d).toBeGreaterThanOrEqual(5000)
+      expect(d).toBeLessThanOrEqual(10_000)
+    }
+    const spread = new Set(Array.from({ length: 20 }, () => retryDelay(cfg, 3)))
+    expect(spread.size).toBeGreaterThan(1)
   })
 })
 

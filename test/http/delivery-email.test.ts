@@ -72,6 +72,11 @@ describeBackends('deliver.email', (kind) => {
       ok: true,
       threadId: sent.threadId,
     })
+    // Neither the text, the file names nor the reply token reach the logs.
+    const logs = t.logs.join('\n')
+    expect(logs).toContain('delivery delivered')
+    for (const secret of ['Anbei meine Nachweise', 'kontoauszug', 'schadcode', token ?? 'no-token'])
+      expect(logs).not.toContain(secret)
     // Fan-out: the same message also became a service-center item.
     const items = await t.deps.store.serviceCenter.list({
       officeId: office.id,

@@ -150,6 +150,30 @@ describeBackends('routing rules', (kind) => {
       )
       expect(ds.map((d) => d.destination)).toEqual(['allgemein', 'widerspruch'])
     })
+
+    it('re-routes by the office’s current rules when staff name no destination', async () => {
+      const office = await officeWithRules(t, [queueDefault('alt')])
+      const admin = await createStaffToken(t.deps, office.id, 'office_admin')
+      const who = await citizenOf(t, office)
+      const sent = await sendText(t, who, { body: 'Frage zur Miete' })
+      await waitForDeliveries(t, sent.messageId)
+      await put(office.id, admin.headers(), { rules: [rules[1], queueDefault('neu')] })
+      const res = await t.app.request(
+        `/v1/office/messages/${sent.messageId}/reroute`,
+        jsonRequest('POST', admin.headers(), {}),
+      )
+      expect(await readJson(res)).toMatchObject({ ruleId: 'r-housing', added: 1 })
+      const ds = await waitForDeliveries(
+        t,
+        sent.messageId,
+        (d) => d.length === 2 && d.every((x) => x.state === 'delivered'),
+      )
+      expect(ds.map((d) => d.destination)).toEqual(['alt', 'wohnen'])
+      const audit = (await t.deps.store.audit.list(0, 5000)).find(
+        (e) => e.action === 'message.rerouted' && e.subjectId === sent.messageId,
+      )
+      expect(audit).toMatchObject({ actorKind: 'staff', actorId: admin.staffId })
+    })
   })
 
   describe('error', () => {
