@@ -12,6 +12,7 @@ import {
 import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
+import { inboundRoutes, isStreamedReply } from './features/inbound/inbound.routes.ts'
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
@@ -45,8 +46,12 @@ export function createApp(deps: AppDeps) {
       throw httpErrors.payload_too_large(`The request body exceeds ${deps.config.http.maxBodyBytes} bytes.`)
     },
   })
-  // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself.
-  app.use((c, next) => (isStreamedUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)))
+  // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself; so do the reply routes.
+  app.use((c, next) =>
+    isStreamedUpload(c.req.method, c.req.path) || isStreamedReply(c.req.method, c.req.path)
+      ? next()
+      : limitBody(c, next),
+  )
 
   app.use('/v1/*', citizenSession(deps))
   app.use('/v1/*', uploadCsrfHeaderOnly())
@@ -61,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', eidRoutes(deps))
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
+  app.route('/', inboundRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -81,6 +81,20 @@ export const envSchema = z.object({
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name')
     .default('reply.localhost')
     .describe('Domain whose mail the gateway pipes to /v1/inbound/email (reply addresses of routed mail).'),
+  INBOUND_MAX_BYTES: int(1024, 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024)
+    .describe('Largest raw inbound mail (POST /v1/inbound/email, the pipe); checked while streaming.'),
+  INBOUND_MAX_HEADERS: int(10, 100_000)
+    .default(500)
+    .describe('Most header fields in one inbound mail, all MIME parts together; checked before parsing.'),
+  INBOUND_MAX_PARTS: int(1, 10_000)
+    .default(100)
+    .describe('Most MIME parts in one inbound mail; checked before parsing.'),
+  INBOUND_MAX_ATTACHMENTS: int(1, 1000)
+    .default(20)
+    .describe(
+      'Most attachment-like parts in one inbound mail (inline images included); checked before parsing.',
+    ),
   REPLY_TOKEN_DAYS: int(1, 3650)
     .default(90)
     .describe('Days a signed reply address in a routed email stays valid.'),
@@ -161,6 +175,7 @@ export type Config = Readonly<{
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
   reply: Readonly<{ local: string; domain: string; tokenDays: number }>
+  inbound: Readonly<{ maxBytes: number; maxHeaders: number; maxParts: number; maxAttachments: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -243,6 +258,12 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       local: e.MAIL_REPLY_LOCAL,
       domain: e.MAIL_REPLY_DOMAIN.toLowerCase(),
       tokenDays: e.REPLY_TOKEN_DAYS,
+    },
+    inbound: {
+      maxBytes: e.INBOUND_MAX_BYTES,
+      maxHeaders: e.INBOUND_MAX_HEADERS,
+      maxParts: e.INBOUND_MAX_PARTS,
+      maxAttachments: e.INBOUND_MAX_ATTACHMENTS,
     },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),

@@ -2,6 +2,7 @@ import type { Deps } from '../src/deps.ts'
 import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
+import { handleInboundEmail } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
@@ -18,6 +19,7 @@ export const registry = {
   'message.route': routeMessage,
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
+  'inbound.email': handleInboundEmail,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */

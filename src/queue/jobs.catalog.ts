@@ -24,6 +24,8 @@ export const jobs = {
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
+  /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
+  'inbound.email': def(z.object({ inboundId: z.uuid() }), { retryLimit: 5, expireInSeconds: 300 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

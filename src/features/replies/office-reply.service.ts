@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.ts'
 import { isAppError } from '../../errors.ts'
 import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
+import type { Tx } from '../../store/store.port.ts'
 import { normaliseDeclaredType, sanitiseFileName } from '../attachments/attachments.names.ts'
 import { keysOf, openSubject, sealBody } from '../postbox/postbox.crypto.ts'
 import { replyErrors, texts } from './replies.errors.ts'
@@ -22,6 +23,8 @@ export type OfficeReplyInput = {
   source: 'efile' | 'email' | 'service_center'
   actor: { kind: 'staff' | 'system'; id: string | null }
   files: OfficeReplyFile[]
+  /** Runs inside the message's transaction (e.g. marks the inbound mail appended); throwing rolls it all back. */
+  within?: (tx: Tx, messageId: string) => Promise<void>
 }
 
 /** The longest reply text, in characters (a long letter, far beyond any caseworker's answer). */
@@ -98,6 +101,7 @@ export async function writeOfficeReply(
         officeId: thread.officeId,
         details: { threadId: thread.id, source: input.source, attachments: staged.length },
       })
+      await input.within?.(tx, message.id)
     })
     deps.log.info(
       { threadId: thread.id, messageId: message.id, source: input.source, attachments: staged.length },
