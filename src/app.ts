@@ -16,6 +16,7 @@ import { inboundRoutes, isStreamedReply } from './features/inbound/inbound.route
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
+import { replyRoutes } from './features/replies/replies.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { citizenSession, csrfProtection } from './http/citizen-session.ts'
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
   app.route('/', inboundRoutes(deps))
+  app.route('/', replyRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../deps.ts'
 import type { AppEnv } from '../../http/app-env.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
+import { EFILE_REPLY_PATH } from '../replies/replies.routes.ts'
 import { inboundErrors, texts } from './inbound.errors.ts'
 import { listInboundMails } from './inbound.review.ts'
 import { receiveInboundMail } from './inbound.service.ts'
@@ -43,8 +44,6 @@ export function inboundRoutes(deps: AppDeps) {
       return c.json(await listInboundMails(deps, staffOf(c).officeId, query.data))
     })
 }
-
-export const EFILE_REPLY_PATH = '/v1/efile/replies'
 
 /** The reply routes stream their bodies and enforce their own limits instead of MAX_BODY_BYTES. */
 export const isStreamedReply = (method: string, path: string) =>
