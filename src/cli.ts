@@ -4,6 +4,7 @@ import { startWorkers } from '../workers/main.ts'
 import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
+import { inboundUsage, runInboundCli } from './features/inbound/inbound.cli.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -18,7 +19,8 @@ const usage = `usage: postkorb <command>
   seed --demo         create the demo office, staff and citizen
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
-  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)`
+  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
+  inbound email --office <code> < mail.eml   a raw reply from the mail gateway's pipe`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -70,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (!sub) return fail(keysUsage, deps)
       return closeAll(deps, await runKeysCli(deps, sub, values))
+    case 'inbound':
+      if (sub !== 'email') return fail(inboundUsage, deps)
+      await deps.queue.start()
+      return closeAll(deps, await runInboundCli(deps, sub, values, process.stdin))
     case 'serve':
     case 'worker':
     case 'start':

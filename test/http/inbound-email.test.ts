@@ -57,7 +57,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const raw = await composeMail({
         from: 'Sachbearbeitung <sb@jobcenter-a.example>',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         subject: 'Re: Frage zum Termin',
         headers: { 'User-Agent': 'Mozilla Thunderbird' },
         text: 'Guten Tag,\n\nIhr Termin ist am 3.12. um 10 Uhr.\n\nAm 01.12.2026 um 09:12 schrieb Postkorb:\n> Wann ist mein Termin?\n>\n> Gruß',
@@ -76,7 +76,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
-        to: `Postkorb <${replyTo(t, c.threadId)}>`,
+        to: `Postkorb <${replyTo(t.deps, c.threadId)}>`,
         subject: 'AW: Frage zum Termin',
         headers: { 'X-Mailer': 'Microsoft Outlook 16.0' },
         text: 'Hallo,\r\nder Termin steht.\r\n\r\n-----Ursprüngliche Nachricht-----\r\nVon: Postkorb <postkorb@localhost>\r\nGesendet: Dienstag, 1. Dezember 2026 09:12\r\nAn: Team\r\nBetreff: Frage zum Termin\r\n\r\nWann ist mein Termin?',
@@ -89,7 +89,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         subject: 'AW: Frage zum Termin',
         html: `<html><head><style>p{margin:0}</style></head><body><p>Sehr geehrte Damen und Herren,</p>
           <p>bitte bringen Sie <b>den Ausweis</b> mit.<script>alert('x')</script></p>
@@ -108,7 +108,7 @@ describeBackends('inbound email', (kind) => {
       const checks = await t.deps.queue.counts('upload.check')
       const raw = await composeMail({
         from: 'partner@extern.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         subject: 'Re: Frage zum Termin',
         text: 'Anbei die Einladung.',
         attachments: [{ filename: 'Einladung.pdf', content: tinyPdf, contentType: 'application/pdf' }],
@@ -147,7 +147,7 @@ describeBackends('inbound email', (kind) => {
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
         to: 'team@jobcenter-a.example',
-        cc: replyTo(t, c.threadId).toUpperCase(),
+        cc: replyTo(t.deps, c.threadId).toUpperCase(),
         subject: 'Re',
         text: 'Per Cc.',
       })
@@ -156,7 +156,7 @@ describeBackends('inbound email', (kind) => {
       const viaDelivered = await composeMail({
         from: 'sb@jobcenter-a.example',
         to: 'undisclosed-recipients:;',
-        headers: { 'Delivered-To': replyTo(t, d.threadId) },
+        headers: { 'Delivered-To': replyTo(t.deps, d.threadId) },
         subject: 'Re',
         text: 'Per Delivered-To.',
       })
@@ -168,7 +168,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         text: 'Einmal.',
       })
       const row = await deliver(raw)
@@ -188,7 +188,7 @@ describeBackends('inbound email', (kind) => {
 
     it('puts a forged token on the review list and appends nothing', async () => {
       const c = await thread()
-      const good = replyTo(t, c.threadId)
+      const good = replyTo(t.deps, c.threadId)
       const at = good.indexOf('+') + 20
       const forged = good.slice(0, at) + (good[at] === 'a' ? 'b' : 'a') + good.slice(at + 1)
       const raw = await composeMail({ from: 'sb@jobcenter-a.example', to: forged, text: 'x' })
@@ -199,7 +199,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const sentId = `<${randomBytes(8).toString('hex')}@postkorb.example>`
       await emailDelivery(t, c.messageId, sentId, 'team@jobcenter-a.example')
-      const expired = replyTo(t, c.threadId, new Date(Date.now() - 1000))
+      const expired = replyTo(t.deps, c.threadId, new Date(Date.now() - 1000))
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
         to: expired,
@@ -211,12 +211,16 @@ describeBackends('inbound email', (kind) => {
 
     it('puts a sender the office does not allow on the review list', async () => {
       const c = await thread()
-      const raw = await composeMail({ from: 'fremd@evil.example', to: replyTo(t, c.threadId), text: 'x' })
+      const raw = await composeMail({
+        from: 'fremd@evil.example',
+        to: replyTo(t.deps, c.threadId),
+        text: 'x',
+      })
       const row = await reviewed(raw, 'sender_not_allowed', c.threadId)
       expect(row.threadId).toBe(c.threadId)
       const lookalike = await composeMail({
         from: 'sb@jobcenter-a.example.evil.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         text: 'x',
       })
       await reviewed(lookalike, 'sender_not_allowed', c.threadId)
@@ -247,7 +251,7 @@ describeBackends('inbound email', (kind) => {
       const c = await thread()
       const raw = await composeMail({
         from: 'sb@jobcenter-a.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         text: 'Weiter.',
       })
       expect((await deliver(raw)).state).toBe('appended')
@@ -340,7 +344,7 @@ describeBackends('inbound email', (kind) => {
       const gatewayB = await createStaffToken(t.deps, officeB.id, 'integration')
       const raw = await composeMail({
         from: 'sb@jobcenter-b.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         text: 'Fremd.',
       })
       const row = await deliver(raw, gatewayB)
@@ -354,7 +358,7 @@ describeBackends('inbound email', (kind) => {
       const marker = `Geheim${randomBytes(6).toString('hex')}`
       const raw = await composeMail({
         from: `${marker}sender@jobcenter-a.example`,
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         subject: `Betreff ${marker}S`,
         text: `Text ${marker}B`,
         attachments: [{ filename: `${marker}F.pdf`, content: tinyPdf }],
@@ -383,7 +387,7 @@ describeBackends('inbound email', (kind) => {
       const subject = `Sichtbar${randomBytes(4).toString('hex')}`
       const raw = await composeMail({
         from: 'fremd@evil.example',
-        to: replyTo(t, c.threadId),
+        to: replyTo(t.deps, c.threadId),
         subject,
         text: 'x',
       })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import type Mail from 'nodemailer/lib/mailer'
+import type { Deps } from '../../src/deps.ts'
 import { replyAddress, replyTokenKey, signReplyToken } from '../../src/features/inbound/reply-token.ts'
 import type { AnyStore } from '../../src/store/create-store.ts'
 import type { InboundMail } from '../../src/store/inbound.port.ts'
@@ -25,8 +26,12 @@ export async function mailOffice(t: TestApp, domain: string): Promise<Office> {
 }
 
 /** The signed reply address of a thread, as deliver.email puts it in Reply-To. */
-export function replyTo(t: TestApp, threadId: string, expiresAt = new Date(Date.now() + 86_400_000)) {
-  return replyAddress(t.deps.config, signReplyToken(replyTokenKey(t.deps.keyring), threadId, expiresAt))
+export function replyTo(
+  deps: Pick<Deps, 'config' | 'keyring'>,
+  threadId: string,
+  expiresAt = new Date(Date.now() + 86_400_000),
+) {
+  return replyAddress(deps.config, signReplyToken(replyTokenKey(deps.keyring), threadId, expiresAt))
 }
 
 /** A raw RFC 822 mail built by nodemailer's MailComposer, as a mail client would send it. */

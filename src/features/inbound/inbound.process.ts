@@ -160,13 +160,17 @@ function singleSender(parsed: ParsedMail): string | null {
   return /^[^\s@<>"',;]+@[a-z0-9.-]+\.[a-z0-9-]+$/.test(address) ? address : null
 }
 
-/** Whether the office accepts mail from this address: listed exactly, or its domain listed as "@domain". */
+/**
+ * Whether the office accepts mail from this address: listed exactly ("sb@jobcenter.example"), or its
+ * domain listed as "@jobcenter.example" or "jobcenter.example". Subdomains are not included.
+ */
 export function senderAllowed(allowed: readonly string[], address: string): boolean {
   const a = address.toLowerCase()
   const domain = a.slice(a.lastIndexOf('@') + 1)
   return allowed.some((rule) => {
     const r = rule.trim().toLowerCase()
-    return r.startsWith('@') ? r.slice(1) === domain : r === a
+    if (r.startsWith('@')) return r.slice(1) === domain
+    return r.includes('@') ? r === a : r === domain
   })
 }
 
