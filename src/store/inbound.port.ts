@@ -30,6 +30,8 @@ export type InboundOutcome = {
   reason?: string | null
   threadId?: string | null
   messageId?: string | null
+  /** Forget the raw blob's key (the caller deletes the blob after the commit). */
+  dropBlob?: boolean
   at: Date
 }
 

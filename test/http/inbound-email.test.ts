@@ -63,7 +63,7 @@ describeBackends('inbound email', (kind) => {
         text: 'Guten Tag,\n\nIhr Termin ist am 3.12. um 10 Uhr.\n\nAm 01.12.2026 um 09:12 schrieb Postkorb:\n> Wann ist mein Termin?\n>\n> Gruß',
       })
       const row = await deliver(raw)
-      expect(row).toMatchObject({ state: 'appended', reason: null, threadId: c.threadId })
+      expect(row).toMatchObject({ state: 'appended', reason: null, threadId: c.threadId, blobKey: null })
       expect(await bodies(c.api, c.threadId)).toEqual([
         'Wann ist mein Termin?',
         'Guten Tag,\n\nIhr Termin ist am 3.12. um 10 Uhr.',
@@ -181,6 +181,7 @@ describeBackends('inbound email', (kind) => {
     const reviewed = async (raw: Buffer, reason: string, threadId: string) => {
       const row = await deliver(raw)
       expect(row).toMatchObject({ state: 'review', reason, messageId: null })
+      expect(row.blobKey && (await t.deps.blobs.exists(row.blobKey))).toBe(true)
       const messages = await t.deps.store.postbox.listThreadMessagesForOffice(office.id, threadId)
       expect(messages).toHaveLength(1)
       return row
@@ -356,16 +357,19 @@ describeBackends('inbound email', (kind) => {
     it('keeps the raw mail sealed: no subject, address or body marker in the database or blob files', async () => {
       const c = await thread()
       const marker = `Geheim${randomBytes(6).toString('hex')}`
-      const raw = await composeMail({
-        from: `${marker}sender@jobcenter-a.example`,
-        to: replyTo(t.deps, c.threadId),
-        subject: `Betreff ${marker}S`,
-        text: `Text ${marker}B`,
-        attachments: [{ filename: `${marker}F.pdf`, content: tinyPdf }],
-      })
-      const res = await postMail(t, gateway, raw)
-      const { id } = await readJson(res)
-      await settled(t, id)
+      const mail = (from: string) =>
+        composeMail({
+          from,
+          to: replyTo(t.deps, c.threadId),
+          subject: `Betreff ${marker}S`,
+          text: `Text ${marker}B`,
+          attachments: [{ filename: `${marker}F.pdf`, content: tinyPdf }],
+        })
+      // One is appended (content then sealed for the citizen), one waits in review (raw blob kept).
+      const appended = await deliver(await mail(`${marker}sender@jobcenter-a.example`))
+      const kept = await deliver(await mail(`${marker}sender@evil.example`))
+      expect([appended.state, kept.state]).toEqual(['appended', 'review'])
+      expect(kept.blobKey).not.toBeNull()
       const markers = {
         subject: `${marker}S`,
         body: `${marker}B`,

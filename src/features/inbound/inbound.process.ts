@@ -35,7 +35,8 @@ export async function processInboundMail(deps: ProcessDeps, inboundId: string): 
     parsed = await simpleParser(raw, PARSER_OPTIONS)
   } catch (err) {
     if (isAppError(err) && err.retryable) throw err
-    deps.log.warn({ inboundId, err: { message: (err as Error).message } }, 'inbound mail unparsable')
+    // The parser's message may quote the mail itself: only its class goes to the log.
+    deps.log.warn({ inboundId, error: (err as Error).name }, 'inbound mail unparsable')
     return review(deps, mail, 'unparsable')
   }
   const found = await findThread(deps, office, parsed)
@@ -65,11 +66,16 @@ export async function processInboundMail(deps: ProcessDeps, inboundId: string): 
           state: 'appended',
           threadId: found.threadId,
           messageId,
+          dropBlob: true,
           at,
         })
         if (!settled) throw new AlreadySettled()
       },
     })
+    // The reply now lives sealed for the citizen; the raw copy under the system key is not kept.
+    await deps.blobs
+      .delete(mail.blobKey)
+      .catch((err) => deps.log.warn({ err, inboundId }, 'inbound raw blob delete failed'))
     deps.log.info({ inboundId, messageId: written.messageId }, 'inbound mail appended')
     return { state: 'appended', messageId: written.messageId }
   } catch (err) {

@@ -29,6 +29,7 @@ export function pgInboundRepo(db: PgDb): InboundRepo {
           threadId: o.threadId ?? null,
           messageId: o.messageId ?? null,
           processedAt: o.at,
+          ...(o.dropBlob ? { blobKey: null } : {}),
         })
         .where(and(eq(m.id, id), eq(m.state, 'received')))
         .returning({ id: m.id })

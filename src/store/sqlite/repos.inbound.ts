@@ -20,6 +20,7 @@ export function sqliteInboundRepo(db: SqliteDb): SyncRepos['inbound'] {
           threadId: o.threadId ?? null,
           messageId: o.messageId ?? null,
           processedAt: o.at,
+          ...(o.dropBlob ? { blobKey: null } : {}),
         })
         .where(and(eq(m.id, id), eq(m.state, 'received')))
         .run().changes > 0,
