@@ -55,6 +55,8 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
   let fieldBytes = 0
   let line: Buffer[] = []
   let lineBytes = 0
+  // A body line that does not start with "-" can be no delimiter: it is skipped without a copy.
+  let skipLine = false
 
   const fail = (reason: MimeRejection) => new MimeLimitError(reason, { ...shape })
 
@@ -141,6 +143,10 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
   }
 
   const endLine = (): MimeRejection | null => {
+    if (skipLine) {
+      skipLine = false
+      return null
+    }
     let bytes = line.length === 1 ? (line[0] as Buffer) : Buffer.concat(line)
     line = []
     lineBytes = 0
@@ -150,6 +156,11 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
 
   // Header lines are kept whole (up to the field limit); of a body line only its first bytes matter.
   const addToLine = (piece: Buffer): MimeRejection | null => {
+    if (skipLine) return null
+    if (!inHeaders && lineBytes === 0 && piece.length > 0 && piece[0] !== 0x2d) {
+      skipLine = true
+      return null
+    }
     const cap = inHeaders ? MAX_HEADER_FIELD_BYTES + 2 : BODY_LINE_PREFIX
     if (lineBytes >= cap) return inHeaders ? 'header_too_long' : null
     const kept = piece.subarray(0, cap - lineBytes)
