@@ -95,4 +95,22 @@ describe('MIME pre-scan', () => {
     const raw = multipart([`Content-Type: text/plain\r\n\r\n${'x'.repeat(500_000)} --b1--\r\n  --b1`])
     expect(await scan(raw, {}, 65_536)).toMatchObject({ partCount: 1 })
   })
+
+  it('counts the headers and parts of an attached message as the parser will see them', async () => {
+    const nested = `${Array.from({ length: 60 }, (_, i) => `X-N${i}: v`).join('\r\n')}\r\n\r\nText`
+    const raw = multipart([`Content-Type: message/rfc822\r\n\r\n${nested}`])
+    expect(await reason(scan(raw))).toBe('too_many_headers')
+    const inner =
+      'Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\nContent-Type: text/plain\r\n\r\nx\r\n--i\r\n'
+    // The outer delimiter closes the inner multipart too, as parsers do; its parts still count.
+    expect(await scan(multipart([`Content-Type: message/rfc822\r\n\r\n${inner}`]))).toMatchObject({
+      partCount: 3,
+    })
+    const base64 = multipart([
+      `Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nWC1OMDogdg==`,
+    ])
+    expect(await scan(base64)).toMatchObject({ attachmentCount: 1 })
+    const ok = multipart([`Content-Type: message/rfc822\r\n\r\nSubject: alt\r\n\r\nalter Text`])
+    expect(await scan(ok)).toMatchObject({ headerCount: 6, attachmentCount: 1 })
+  })
 })

@@ -43,14 +43,15 @@ export const MAX_MULTIPART_DEPTH = 8
 // Boundaries are at most 70 characters (RFC 2046); a delimiter line needs "--", the boundary and "--".
 const BODY_LINE_PREFIX = 160
 
-type Block = { contentType: string; disposition: string }
+type Block = { contentType: string; disposition: string; encoding: string }
 
 export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () => MimeShape } {
   const shape: MimeShape = { size: 0, headerCount: 0, partCount: 0, attachmentCount: 0 }
   const boundaries: string[] = []
   let inHeaders = true
   let isTopLevel = true
-  let block: Block = { contentType: '', disposition: '' }
+  let block: Block = { contentType: '', disposition: '', encoding: '' }
+  let embedded = 0
   let field: Buffer[] = []
   let fieldBytes = 0
   let line: Buffer[] = []
@@ -74,6 +75,7 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
       .trim()
     if (name === 'content-type') block.contentType = value
     else if (name === 'content-disposition') block.disposition = value
+    else if (name === 'content-transfer-encoding') block.encoding = value.toLowerCase()
   }
 
   // End of a header block: a multipart opens a boundary, a leaf may be an attachment.
@@ -90,9 +92,12 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
       if (isAttachmentLike(type, block)) shape.attachmentCount++
       if (shape.attachmentCount > limits.maxAttachments) return 'too_many_attachments'
     }
-    inHeaders = false
+    // The parser descends into an unencoded attached message: so do the limits, header block and all.
+    const descend = isEmbeddedMessage(type, block.encoding)
+    if (descend && ++embedded > MAX_MULTIPART_DEPTH) return 'too_deep'
+    inHeaders = descend
     isTopLevel = false
-    block = { contentType: '', disposition: '' }
+    block = { contentType: '', disposition: '', encoding: '' }
     return null
   }
 
@@ -204,6 +209,10 @@ export function mimeScanner(limits: MimeLimits): { stream: Transform; shape: () 
 }
 
 const NEWLINE = Buffer.from('\n')
+
+const isEmbeddedMessage = (type: string, encoding: string) =>
+  (type === 'message/rfc822' || type === 'message/global') &&
+  !['base64', 'quoted-printable'].includes(encoding)
 
 // What a mail client shows as an attachment: declared so, named, or neither text nor a container.
 function isAttachmentLike(type: string, block: Block): boolean {
