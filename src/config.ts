@@ -95,6 +95,13 @@ export const envSchema = z.object({
     .describe(
       'Most attachment-like parts in one inbound mail (inline images included); checked before parsing.',
     ),
+  INBOUND_AUTHSERV_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name')
+    .optional()
+    .describe(
+      'authserv-id of the mail gateway (e.g. mx.jobcenter.example); when set, a reply needs its Authentication-Results with DMARC, or DKIM/SPF aligned to the From domain, passing.',
+    ),
   REPLY_TOKEN_DAYS: int(1, 3650)
     .default(90)
     .describe('Days a signed reply address in a routed email stays valid.'),
@@ -175,7 +182,13 @@ export type Config = Readonly<{
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
   reply: Readonly<{ local: string; domain: string; tokenDays: number }>
-  inbound: Readonly<{ maxBytes: number; maxHeaders: number; maxParts: number; maxAttachments: number }>
+  inbound: Readonly<{
+    maxBytes: number
+    maxHeaders: number
+    maxParts: number
+    maxAttachments: number
+    authservId?: string
+  }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -264,6 +277,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxHeaders: e.INBOUND_MAX_HEADERS,
       maxParts: e.INBOUND_MAX_PARTS,
       maxAttachments: e.INBOUND_MAX_ATTACHMENTS,
+      authservId: e.INBOUND_AUTHSERV_ID?.toLowerCase(),
     },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),

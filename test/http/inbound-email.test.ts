@@ -428,4 +428,40 @@ describeBackends('inbound email', (kind) => {
       )
     })
   })
+
+  describe('with INBOUND_AUTHSERV_ID', () => {
+    it('appends only replies whose From domain our gateway authenticated', async () => {
+      const strict = await makeTestApp(kind, { INBOUND_AUTHSERV_ID: 'mx.jobcenter-a.example' })
+      try {
+        const o = await mailOffice(strict, 'jobcenter-a.example')
+        const gw = await createStaffToken(strict.deps, o.id, 'integration')
+        await strict.deps.queue.work('inbound.email', (p, ctx) => handleInboundEmail(strict.deps, p, ctx))
+        const who = await citizenOf(strict, o)
+        const sent = await apiFor(strict, who).send({ subject: 'Frage', body: 'x' })
+        const mail = (results: string | null) =>
+          composeMail({
+            from: 'sb@jobcenter-a.example',
+            to: replyTo(strict.deps, sent.threadId),
+            text: 'Antwort',
+            headers: results ? { 'Authentication-Results': results } : {},
+          })
+        const post = async (raw: Buffer) =>
+          settled(strict, (await readJson(await postMail(strict, gw, raw))).id)
+        expect(await post(await mail(null))).toMatchObject({
+          state: 'review',
+          reason: 'sender_unauthenticated',
+        })
+        const forged = 'mx.evil.example; dmarc=pass header.from=jobcenter-a.example'
+        expect(await post(await mail(forged))).toMatchObject({
+          state: 'review',
+          reason: 'sender_unauthenticated',
+        })
+        const ok =
+          'mx.jobcenter-a.example; dkim=pass header.d=jobcenter-a.example; dmarc=pass header.from=jobcenter-a.example'
+        expect(await post(await mail(ok))).toMatchObject({ state: 'appended' })
+      } finally {
+        await strict.close()
+      }
+    })
+  })
 })

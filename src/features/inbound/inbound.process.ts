@@ -9,6 +9,7 @@ import { writeOfficeReply } from '../replies/office-reply.service.ts'
 import { inboundMailKey } from './inbound.service.ts'
 import { htmlToReplyText, stripQuotedHistory } from './reply-text.ts'
 import { replyTokenKey, replyTokenOf, verifyReplyToken } from './reply-token.ts'
+import { senderAuthenticated } from './sender-auth.ts'
 
 type ProcessDeps = Pick<Deps, 'config' | 'store' | 'queue' | 'blobs' | 'keyring' | 'clock' | 'log'>
 
@@ -43,6 +44,10 @@ export async function processInboundMail(deps: ProcessDeps, inboundId: string): 
   if (!found.ok) return review(deps, mail, found.reason, found.threadId)
   const sender = singleSender(parsed)
   if (!sender) return review(deps, mail, 'sender_ambiguous', found.threadId)
+  const authservId = deps.config.inbound.authservId
+  const domain = sender.slice(sender.lastIndexOf('@') + 1)
+  if (authservId && !senderAuthenticated(parsed.headerLines, authservId, domain))
+    return review(deps, mail, 'sender_unauthenticated', found.threadId)
   if (!senderAllowed(office.allowedSenders, sender))
     return review(deps, mail, 'sender_not_allowed', found.threadId)
   const files = parsed.attachments
