@@ -108,6 +108,9 @@ export const envSchema = z.object({
     ),
   EID_JWT_ISSUER: z.string().optional().describe('Expected issuer (iss) of eID assertions.'),
   EID_JWT_AUDIENCE: z.string().default('postkorb').describe('Expected audience (aud) of eID assertions.'),
+  TRASH_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe('Messages in a trash longer than this are removed for good (rows, search tokens, blobs).'),
   POSTKORB_KEYS: z
     .string()
     .optional()
@@ -147,6 +150,7 @@ export type Config = Readonly<{
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
+  retention: Readonly<{ trashDays: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -225,6 +229,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       generateIfMissing: !production && !e.POSTKORB_KEYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    retention: { trashDays: e.TRASH_RETENTION_DAYS },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
