@@ -142,6 +142,9 @@ export const envSchema = z.object({
     ),
   EID_JWT_ISSUER: z.string().optional().describe('Expected issuer (iss) of eID assertions.'),
   EID_JWT_AUDIENCE: z.string().default('postkorb').describe('Expected audience (aud) of eID assertions.'),
+  TRASH_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe('Messages in a trash longer than this are removed for good (rows, search tokens, blobs).'),
   POSTKORB_KEYS: z
     .string()
     .optional()
@@ -189,6 +192,7 @@ export type Config = Readonly<{
     maxAttachments: number
     authservId?: string
   }>
+  retention: Readonly<{ trashDays: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -279,6 +283,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxAttachments: e.INBOUND_MAX_ATTACHMENTS,
       authservId: e.INBOUND_AUTHSERV_ID?.toLowerCase(),
     },
+    retention: { trashDays: e.TRASH_RETENTION_DAYS },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,

@@ -5,6 +5,7 @@ import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { handleInboundEmail } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { purgeRetention } from './handlers/retention-purge.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -20,7 +21,11 @@ export const registry = {
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
   'inbound.email': handleInboundEmail,
+  'retention.purge': purgeRetention,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
-export const schedules: { name: JobName; cron: string }[] = [{ name: 'audit.verify', cron: '17 3 * * *' }]
+export const schedules: { name: JobName; cron: string }[] = [
+  { name: 'audit.verify', cron: '17 3 * * *' },
+  { name: 'retention.purge', cron: '41 * * * *' },
+]

@@ -22,6 +22,8 @@ export const jobs = {
   'message.route': def(z.object({ messageId: z.uuid() })),
   /** One attachment of a sent message, to be checked by type and virus scanner (issue 5). */
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
+  /** Hourly: trash older than TRASH_RETENTION_DAYS is removed for good. */
+  'retention.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
   /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
