@@ -5,6 +5,7 @@ import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { deliveriesUsage, runDeliveriesCli } from './features/delivery/delivery.cli.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
+import { inboundUsage, runInboundCli } from './features/inbound/inbound.cli.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -20,7 +21,8 @@ const usage = `usage: postkorb <command>
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
   keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
-  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)`
+  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)
+  inbound email --office <code> < mail.eml   a raw reply from the mail gateway's pipe`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -77,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
     case 'deliveries':
       if (!sub) return fail(deliveriesUsage, deps)
       return closeAll(deps, await runDeliveriesCli(deps, sub, values))
+    case 'inbound':
+      if (sub !== 'email') return fail(inboundUsage, deps)
+      await deps.queue.start()
+      return closeAll(deps, await runInboundCli(deps, sub, values, process.stdin))
     case 'serve':
     case 'worker':
     case 'start':

@@ -81,6 +81,27 @@ export const envSchema = z.object({
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name')
     .default('reply.localhost')
     .describe('Domain whose mail the gateway pipes to /v1/inbound/email (reply addresses of routed mail).'),
+  INBOUND_MAX_BYTES: int(1024, 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024)
+    .describe('Largest raw inbound mail (POST /v1/inbound/email, the pipe); checked while streaming.'),
+  INBOUND_MAX_HEADERS: int(10, 100_000)
+    .default(500)
+    .describe('Most header fields in one inbound mail, all MIME parts together; checked before parsing.'),
+  INBOUND_MAX_PARTS: int(1, 10_000)
+    .default(100)
+    .describe('Most MIME parts in one inbound mail; checked before parsing.'),
+  INBOUND_MAX_ATTACHMENTS: int(1, 1000)
+    .default(20)
+    .describe(
+      'Most attachment-like parts in one inbound mail (inline images included); checked before parsing.',
+    ),
+  INBOUND_AUTHSERV_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name')
+    .optional()
+    .describe(
+      'authserv-id of the mail gateway (e.g. mx.jobcenter.example); when set, a reply needs its Authentication-Results with DMARC, or DKIM/SPF aligned to the From domain, passing.',
+    ),
   REPLY_TOKEN_DAYS: int(1, 3650)
     .default(90)
     .describe('Days a signed reply address in a routed email stays valid.'),
@@ -121,6 +142,9 @@ export const envSchema = z.object({
     ),
   EID_JWT_ISSUER: z.string().optional().describe('Expected issuer (iss) of eID assertions.'),
   EID_JWT_AUDIENCE: z.string().default('postkorb').describe('Expected audience (aud) of eID assertions.'),
+  TRASH_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe('Messages in a trash longer than this are removed for good (rows, search tokens, blobs).'),
   POSTKORB_KEYS: z
     .string()
     .optional()
@@ -179,6 +203,14 @@ export type Config = Readonly<{
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
   reply: Readonly<{ local: string; domain: string; tokenDays: number }>
+  inbound: Readonly<{
+    maxBytes: number
+    maxHeaders: number
+    maxParts: number
+    maxAttachments: number
+    authservId?: string
+  }>
+  retention: Readonly<{ trashDays: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -270,6 +302,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       domain: e.MAIL_REPLY_DOMAIN.toLowerCase(),
       tokenDays: e.REPLY_TOKEN_DAYS,
     },
+    inbound: {
+      maxBytes: e.INBOUND_MAX_BYTES,
+      maxHeaders: e.INBOUND_MAX_HEADERS,
+      maxParts: e.INBOUND_MAX_PARTS,
+      maxAttachments: e.INBOUND_MAX_ATTACHMENTS,
+      authservId: e.INBOUND_AUTHSERV_ID?.toLowerCase(),
+    },
+    retention: { trashDays: e.TRASH_RETENTION_DAYS },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,

@@ -5,8 +5,10 @@ import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { deliverEfile } from './handlers/deliver-efile.handler.ts'
 import { deliverEmail } from './handlers/deliver-email.handler.ts'
 import { deliverQueue } from './handlers/deliver-queue.handler.ts'
+import { handleInboundEmail } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { purgeRetention } from './handlers/retention-purge.handler.ts'
 import { sweepServiceCenter } from './handlers/service-center-sweep.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
@@ -26,10 +28,13 @@ export const registry = {
   'deliver.email': deliverEmail,
   'deliver.queue': deliverQueue,
   'service-center.sweep': sweepServiceCenter,
+  'inbound.email': handleInboundEmail,
+  'retention.purge': purgeRetention,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
 export const schedules: { name: JobName; cron: string }[] = [
   { name: 'audit.verify', cron: '17 3 * * *' },
   { name: 'service-center.sweep', cron: '* * * * *' },
+  { name: 'retention.purge', cron: '41 * * * *' },
 ]

@@ -22,6 +22,8 @@ export const jobs = {
   'message.route': def(z.object({ messageId: z.uuid() })),
   /** One attachment of a sent message, to be checked by type and virus scanner (issue 5). */
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
+  /** Hourly: trash older than TRASH_RETENTION_DAYS is removed for good. */
+  'retention.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
   /** One delivery to the office's e-file endpoint (issue 6); its own retries live on the delivery row. */
@@ -32,6 +34,8 @@ export const jobs = {
   'deliver.queue': def(z.object({ deliveryId: z.uuid() })),
   /** Scheduled: marks overdue service-center items and returns expired claims to their queue (issue 6). */
   'service-center.sweep': def(z.object({}), { retryLimit: 1, batchSize: 1 }),
+  /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
+  'inbound.email': def(z.object({ inboundId: z.uuid() }), { retryLimit: 5, expireInSeconds: 300 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

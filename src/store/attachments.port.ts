@@ -31,6 +31,8 @@ export interface AttachmentRepo {
   countUnbound(citizenId: string): Promise<number>
   /** Deletes the citizen's attachment only while it is unbound; its blob key for the caller to delete, or null. */
   deleteUnbound(citizenId: string, id: string): Promise<string | null>
+  /** The blob keys of every attachment of the citizen, for deleting them with the profile. */
+  listBlobKeys(citizenId: string): Promise<string[]>
   /** Deletes the attachments of the citizen's message; their blob keys for the caller to delete. */
   deleteForMessage(citizenId: string, messageId: string): Promise<string[]>
 }

@@ -99,6 +99,8 @@ export interface PostboxRepo {
   deleteMessage(citizenId: string, id: string): Promise<boolean>
   /** One page of a folder, newest first, with search and filters applied in SQL. */
   list(query: MessageQuery): Promise<MessageListItem[]>
+  /** Unscoped, for the retention job: up to limit messages trashed before cutoff, oldest first. */
+  listTrashedBefore(cutoff: Date, limit: number): Promise<{ citizenId: string; id: string }[]>
   /** Messages per folder and unread inbox messages of the citizen. */
   folderCounts(citizenId: string): Promise<FolderCounts>
 }

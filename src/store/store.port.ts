@@ -1,6 +1,7 @@
 import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
+import type { InboundRepos } from './inbound.port.ts'
 import type { PostboxRepos } from './postbox.port.ts'
 import type { RoutingRepos } from './routing.port.ts'
 import type {
@@ -89,7 +90,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, RoutingRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, RoutingRepos, InboundRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

@@ -154,24 +154,41 @@ export async function deleteDraft(deps: WriteDeps, citizen: Citizen, messageId: 
 export async function purgeMessage(deps: WriteDeps, citizen: Citizen, messageId: string): Promise<void> {
   const message = isId(messageId) ? await deps.store.postbox.getMessage(citizen.id, messageId) : null
   if (!message) throw postboxErrors.message_not_found(texts.messageNotFound)
+  if (!(await removeMessage(deps, message, { kind: 'citizen', id: citizen.id })))
+    throw postboxErrors.message_not_found(texts.messageNotFound)
+}
+
+/**
+ * Deletes a message's rows, tokens and attachments in one transaction with its audit entry, then
+ * its blobs; false when it was already gone. Shared by the citizen's purge and the retention job.
+ */
+export async function removeMessage(
+  deps: Pick<Deps, 'store' | 'blobs' | 'log'>,
+  message: Pick<Message, 'id' | 'citizenId' | 'officeId' | 'threadId'>,
+  actor: { kind: 'citizen' | 'system'; id: string | null },
+  reason?: string,
+): Promise<boolean> {
   const blobKeys = await deps.store.transaction(async (tx) => {
-    const keys = await tx.attachments.deleteForMessage(citizen.id, message.id)
-    if (!(await tx.postbox.deleteMessage(citizen.id, message.id)))
-      throw postboxErrors.message_not_found(texts.messageNotFound)
+    const keys = await tx.attachments.deleteForMessage(message.citizenId, message.id)
+    if (!(await tx.postbox.deleteMessage(message.citizenId, message.id))) return null
     await tx.audit.append({
-      actorKind: 'citizen',
-      actorId: citizen.id,
+      actorKind: actor.kind,
+      actorId: actor.id,
       action: 'postbox.purge_message',
       subjectKind: 'message',
       subjectId: message.id,
       officeId: message.officeId,
-      details: { threadId: message.threadId, attachments: keys.length },
+      details: { threadId: message.threadId, attachments: keys.length, ...(reason ? { reason } : {}) },
     })
     return keys
   })
+  if (!blobKeys) return false
   for (const key of blobKeys)
-    await deps.blobs.delete(key).catch((err) => deps.log.warn({ err, messageId }, 'blob delete failed'))
-  deps.log.info({ messageId, attachments: blobKeys.length }, 'postbox message purged')
+    await deps.blobs
+      .delete(key)
+      .catch((err) => deps.log.warn({ err, messageId: message.id }, 'blob delete failed'))
+  deps.log.info({ messageId: message.id, attachments: blobKeys.length }, 'postbox message purged')
+  return true
 }
 
 /** Moves a message to the trash, or back where it came from. */

@@ -130,12 +130,12 @@ export async function updateProfile(
 }
 
 /**
- * Deletes the account after the current password: the row goes, and with it sessions,
- * factors and the wrapped data key. Crypto-shredding of message blobs arrives with the
- * postbox issue (the blobs are sealed under that key, so they become unreadable).
+ * Deletes the account after the current password: the row goes, and with it sessions, factors,
+ * threads, messages, tokens and the wrapped data key (crypto-shredding: every copy sealed under it,
+ * backups included, is unreadable from now on); then the attachment blobs are removed too.
  */
 export async function deleteProfile(
-  deps: ProfileDeps & Pick<Deps, 'config'>,
+  deps: ProfileDeps & Pick<Deps, 'config' | 'blobs' | 'log'>,
   citizen: Citizen,
   password: string,
 ): Promise<void> {
@@ -149,7 +149,8 @@ export async function deleteProfile(
   if (!(await verifyPassword(citizen.passwordHash, password))) {
     throw profileErrors.wrong_password('Das Passwort stimmt nicht. / The password is wrong.')
   }
-  await deps.store.transaction(async (tx) => {
+  const blobKeys = await deps.store.transaction(async (tx) => {
+    const keys = await tx.attachments.listBlobKeys(citizen.id)
     await tx.audit.append({
       actorKind: 'citizen',
       actorId: citizen.id,
@@ -160,5 +161,11 @@ export async function deleteProfile(
     })
     if (!(await tx.citizens.delete(citizen.id)))
       throw profileErrors.gone('Profil nicht gefunden. / Profile not found.')
+    return keys
   })
+  // After the commit: a failed blob delete leaves ciphertext whose key no longer exists.
+  for (const key of blobKeys)
+    await deps.blobs
+      .delete(key)
+      .catch((err) => deps.log.warn({ err }, 'blob delete after profile deletion failed'))
 }

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.ts'
 import { isAppError } from '../../errors.ts'
 import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
+import type { Tx } from '../../store/store.port.ts'
 import { normaliseDeclaredType, sanitiseFileName } from '../attachments/attachments.names.ts'
 import { keysOf, openSubject, sealBody } from '../postbox/postbox.crypto.ts'
 import { replyErrors, texts } from './replies.errors.ts'
@@ -21,7 +22,10 @@ export type OfficeReplyInput = {
   body: string
   source: 'efile' | 'email' | 'service_center'
   actor: { kind: 'staff' | 'system'; id: string | null }
-  files: OfficeReplyFile[]
+  /** A list, or an async iterable read one file at a time (a multipart form streaming in). */
+  files: readonly OfficeReplyFile[] | AsyncIterable<OfficeReplyFile>
+  /** Runs inside the message's transaction (e.g. marks the inbound mail appended); throwing rolls it all back. */
+  within?: (tx: Tx, messageId: string) => Promise<void>
 }
 
 /** The longest reply text, in characters (a long letter, far beyond any caseworker's answer). */
@@ -39,25 +43,28 @@ export async function writeOfficeReply(
   deps: ReplyDeps,
   input: OfficeReplyInput,
 ): Promise<{ messageId: string; threadId: string }> {
+  const files = input.files
   try {
-    if (input.files.length > MAX_ATTACHMENTS_PER_MESSAGE)
+    if (Array.isArray(files) && files.length > MAX_ATTACHMENTS_PER_MESSAGE)
       throw replyErrors.too_many_files(texts.tooManyFiles(MAX_ATTACHMENTS_PER_MESSAGE))
     if (input.body.length > MAX_REPLY_CHARS)
       throw replyErrors.body_too_long(texts.bodyTooLong(MAX_REPLY_CHARS))
-    if (input.body.trim() === '' && input.files.length === 0) throw replyErrors.empty(texts.empty)
+    if (input.body.trim() === '' && Array.isArray(files) && files.length === 0)
+      throw replyErrors.empty(texts.empty)
   } catch (err) {
-    for (const f of input.files) f.content.destroy()
+    await closeFiles(files)
     throw err
   }
   const thread = await officeThread(deps, input)
   const citizen = await deps.store.citizens.get(thread.citizenId)
   if (!citizen) {
-    for (const f of input.files) f.content.destroy()
+    await closeFiles(files)
     throw replyErrors.citizen_gone(texts.citizenGone)
   }
   const keys = keysOf(deps, citizen)
-  const staged = await stageAll(deps, keys.dek, input.files)
+  const staged = await stageAll(deps, keys.dek, files)
   try {
+    if (input.body.trim() === '' && staged.length === 0) throw replyErrors.empty(texts.empty)
     const now = deps.clock()
     const message = officeMessage(keys, thread, input.body, now)
     const tokens = indexTokens(keys.index, [
@@ -98,6 +105,7 @@ export async function writeOfficeReply(
         officeId: thread.officeId,
         details: { threadId: thread.id, source: input.source, attachments: staged.length },
       })
+      await input.within?.(tx, message.id)
     })
     deps.log.info(
       { threadId: thread.id, messageId: message.id, source: input.source, attachments: staged.length },
@@ -115,7 +123,7 @@ async function officeThread(deps: ReplyDeps, input: OfficeReplyInput): Promise<T
     ? await deps.store.postbox.getThreadForOffice(input.officeId, input.threadId)
     : null
   if (thread) return thread
-  for (const f of input.files) f.content.destroy()
+  await closeFiles(input.files)
   throw replyErrors.thread_not_found(texts.threadNotFound)
 }
 
@@ -142,16 +150,32 @@ function officeMessage(keys: ReturnType<typeof keysOf>, thread: Thread, body: st
 }
 
 // One file after the other, each into its own blob; on any failure the blobs written so far go again.
-async function stageAll(deps: ReplyDeps, dek: Buffer, files: OfficeReplyFile[]): Promise<Staged[]> {
+async function stageAll(deps: ReplyDeps, dek: Buffer, files: OfficeReplyInput['files']): Promise<Staged[]> {
   const staged: Staged[] = []
   try {
-    for (const file of files) staged.push(await stageFile(deps, dek, file))
+    for await (const file of files) {
+      if (staged.length >= MAX_ATTACHMENTS_PER_MESSAGE) {
+        file.content.destroy()
+        throw replyErrors.too_many_files(texts.tooManyFiles(MAX_ATTACHMENTS_PER_MESSAGE))
+      }
+      staged.push(await stageFile(deps, dek, file))
+    }
     return staged
   } catch (err) {
-    for (const f of files) f.content.destroy()
+    await closeFiles(files)
     await dropBlobs(deps, staged)
     throw err
   }
+}
+
+// Stops what was not read: list streams are destroyed, an iterable (a form still streaming in) is closed.
+async function closeFiles(files: OfficeReplyInput['files']) {
+  if (Array.isArray(files)) {
+    for (const f of files as readonly OfficeReplyFile[]) f.content.destroy()
+    return
+  }
+  const iterator = (files as AsyncIterable<OfficeReplyFile>)[Symbol.asyncIterator]()
+  await iterator.return?.()?.catch(() => {})
 }
 
 // Types outside the upload allow-list are kept as declared: the upload check rejects them visibly.

@@ -9,6 +9,8 @@ export const replyErrors = errorFactory('replies', {
   empty_file: { status: 422, title: 'Unprocessable Content' },
   too_many_files: { status: 422, title: 'Unprocessable Content' },
   too_large: { status: 413, title: 'Payload Too Large', retryable: false },
+  bad_form: { status: 422, title: 'Unprocessable Content', retryable: false },
+  bad_reference: { status: 422, title: 'Unprocessable Content', retryable: false },
 })
 
 export const texts = {
@@ -24,4 +26,11 @@ export const texts = {
     `Eine Nachricht kann höchstens ${n} Dateien haben. / A message can carry at most ${n} files.`,
   tooLarge: (max: number) =>
     `Eine Datei ist größer als ${Math.floor(max / 1024 / 1024)} MiB. / A file is larger than ${Math.floor(max / 1024 / 1024)} MiB.`,
+  notMultipart: 'Erwartet wird multipart/form-data. / Send multipart/form-data.',
+  badForm: 'Das Formular ist fehlerhaft. / The form is malformed.',
+  fieldsFirst:
+    'Die Felder reference und body müssen vor den Dateien kommen. / The fields reference and body must come before the files.',
+  fileField: 'Dateien gehören in Felder namens "file". / Files belong in fields named "file".',
+  fieldTooLong: 'Ein Feld ist zu lang. / A field is too long.',
+  badReference: 'Das Aktenzeichen fehlt oder ist ungültig. / The thread reference is missing or invalid.',
 } as const

@@ -86,6 +86,10 @@ export function pgAttachmentRepo(db: PgDb, inTransaction: InTransaction): Attach
         .returning({ blobKey: a.blobKey })
       return row?.blobKey ?? null
     },
+    async listBlobKeys(citizenId) {
+      const rows = await db.select({ blobKey: a.blobKey }).from(a).where(eq(a.citizenId, citizenId))
+      return rows.map((r) => r.blobKey)
+    },
     async deleteForMessage(citizenId, messageId) {
       const rows = await db
         .delete(a)

@@ -157,6 +157,13 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
       const byId = new Map(rows.map((r) => [r.id, r as MessageListItem]))
       return ids.map((id) => byId.get(id)).filter((r): r is MessageListItem => r !== undefined)
     },
+    listTrashedBefore: (cutoff, limit) =>
+      db
+        .select({ citizenId: m.citizenId, id: m.id })
+        .from(m)
+        .where(and(eq(m.citizenFolder, 'trash'), lt(m.trashedAt, cutoff)))
+        .orderBy(asc(m.trashedAt))
+        .limit(limit),
     async folderCounts(citizenId) {
       const rows = await db
         .select({

@@ -9,6 +9,7 @@ import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mapper
 import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
+import { pgInboundRepo } from './repos.inbound.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
 import { pgRoutingRepos } from './repos.routing.ts'
 import * as s from './schema.ts'
@@ -31,6 +32,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     attachments: pgAttachmentRepo(db, inTransaction),
     postbox: pgPostboxRepo(db, inTransaction),
     ...pgRoutingRepos(db),
+    inbound: pgInboundRepo(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

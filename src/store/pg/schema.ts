@@ -155,6 +155,8 @@ export const messages = pgTable(
     index('messages_citizen_folder_idx').on(t.citizenId, t.citizenFolder, t.createdAt),
     index('messages_thread_idx').on(t.threadId, t.createdAt),
     index('messages_office_state_idx').on(t.officeId, t.state),
+    // The retention job finds expired trash without scanning every citizen's folders.
+    index('messages_trashed_idx').on(t.trashedAt),
   ],
 )
 

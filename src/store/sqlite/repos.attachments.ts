@@ -68,6 +68,13 @@ export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
         .where(and(eq(a.citizenId, citizenId), eq(a.id, id), isNull(a.messageId)))
         .returning({ blobKey: a.blobKey })
         .all()[0]?.blobKey ?? null,
+    listBlobKeys: (citizenId) =>
+      db
+        .select({ blobKey: a.blobKey })
+        .from(a)
+        .where(eq(a.citizenId, citizenId))
+        .all()
+        .map((r) => r.blobKey),
     deleteForMessage: (citizenId, messageId) =>
       db
         .delete(a)

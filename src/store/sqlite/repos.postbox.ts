@@ -124,6 +124,14 @@ export function sqlitePostboxRepo(db: SqliteDb): SyncRepos['postbox'] {
         .orderBy(desc(m.createdAt), desc(m.id))
         .limit(q.limit)
         .all() as MessageListItem[],
+    listTrashedBefore: (cutoff, limit) =>
+      db
+        .select({ citizenId: m.citizenId, id: m.id })
+        .from(m)
+        .where(and(eq(m.citizenFolder, 'trash'), lt(m.trashedAt, cutoff)))
+        .orderBy(asc(m.trashedAt))
+        .limit(limit)
+        .all(),
     folderCounts(citizenId) {
       const rows = db
         .select({

@@ -7,6 +7,7 @@ import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.type
 import { sqliteAttachmentRepo } from './repos.attachments.ts'
 import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
+import { sqliteInboundRepo } from './repos.inbound.ts'
 import { sqlitePostboxRepo } from './repos.postbox.ts'
 import { sqliteRoutingRepos } from './repos.routing.ts'
 import * as s from './schema.ts'
@@ -25,6 +26,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
     attachments: sqliteAttachmentRepo(db),
     postbox: sqlitePostboxRepo(db),
     ...sqliteRoutingRepos(db),
+    inbound: sqliteInboundRepo(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_trashed_idx` ON `messages` (`trashed_at`);

@@ -1,0 +1,48 @@
+import { Hono } from 'hono'
+import type { AppDeps } from '../../deps.ts'
+import type { AppEnv } from '../../http/app-env.ts'
+import { requireStaff, staffOf } from '../../http/staff-auth.ts'
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
+import { MAX_REPLY_CHARS, writeOfficeReply } from './office-reply.service.ts'
+import { replyErrors, texts } from './replies.errors.ts'
+import { openReplyForm } from './replies.multipart.ts'
+
+export const EFILE_REPLY_PATH = '/v1/efile/replies'
+const REFERENCE = /^[A-Za-z0-9-]{1,64}$/
+// Boundaries and part headers around the files; a declared length beyond the files' limit + this is refused unread.
+const FORM_SLACK = 1024 * 1024
+
+/** Replies from the office's e-file system (integration token): into the thread named by its reference. */
+export function replyRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>().post(EFILE_REPLY_PATH, requireStaff(['integration']), async (c) => {
+    const me = staffOf(c)
+    const maxFile = deps.config.http.maxUploadBytes
+    const length = Number(c.req.header('content-length') ?? Number.NaN)
+    if (length > MAX_ATTACHMENTS_PER_MESSAGE * maxFile + MAX_REPLY_CHARS * 4 + FORM_SLACK)
+      throw replyErrors.too_large(texts.tooLarge(maxFile), { extra: { limit: maxFile } })
+    const form = openReplyForm(
+      { contentType: c.req.header('content-type') ?? '', body: c.req.raw.body },
+      { maxFileBytes: maxFile, maxFieldBytes: MAX_REPLY_CHARS * 4 },
+    )
+    const fields = await form.fields
+    const reference = fields.reference?.trim() ?? ''
+    if (!REFERENCE.test(reference)) {
+      form.abort()
+      throw replyErrors.bad_reference(texts.badReference)
+    }
+    const threadId = await deps.store.inbound.threadIdByReference(me.officeId, reference)
+    if (!threadId) {
+      form.abort()
+      throw replyErrors.thread_not_found(texts.threadNotFound)
+    }
+    const written = await writeOfficeReply(deps, {
+      officeId: me.officeId,
+      threadId,
+      body: fields.body ?? '',
+      source: 'efile',
+      actor: { kind: 'staff', id: me.staffId },
+      files: form.files,
+    })
+    return c.json({ ...written, reference }, 201)
+  })
+}

@@ -1,0 +1,12 @@
+import type { Deps } from '../../src/deps.ts'
+import { processInboundMail } from '../../src/features/inbound/inbound.process.ts'
+import type { JobContext } from '../../src/queue/queue.port.ts'
+
+/** Parses one received mail and appends it to its thread or puts it on the review list. */
+export async function handleInboundEmail(deps: Deps, payload: { inboundId: string }, ctx: JobContext) {
+  const result = await processInboundMail(deps, payload.inboundId)
+  ctx.log.info(
+    { inboundId: payload.inboundId, state: result.state, reason: result.reason },
+    'inbound.email done',
+  )
+}
