@@ -253,6 +253,33 @@ describeBackends('routing rules', (kind) => {
     })
   })
 
+  describe('e-file endpoint', () => {
+    it('is set by the office admin (audit-logged), must be an http(s) URL, and stays with that office', async () => {
+      const office = await createOffice(t.deps)
+      const admin = await createStaffToken(t.deps, office.id, 'office_admin')
+      const other = await createStaffToken(t.deps, (await createOffice(t.deps)).id, 'office_admin')
+      const set = (token: typeof admin, endpoint: unknown) =>
+        t.app.request(
+          `/v1/admin/offices/${office.id}/efile`,
+          jsonRequest('PUT', token.headers(), { endpoint }),
+        )
+      const res = await set(admin, 'https://eakte.jobcenter.example/api/documents')
+      expect(res.status).toBe(200)
+      expect((await t.deps.store.offices.get(office.id))?.efileEndpoint).toBe(
+        'https://eakte.jobcenter.example/api/documents',
+      )
+      expect((await set(admin, 'ftp://eakte.example/x')).status).toBe(422)
+      expect((await set(admin, 'kein url')).status).toBe(422)
+      expect((await set(other, 'https://evil.example/')).status).toBe(404)
+      expect((await set(admin, null)).status).toBe(200)
+      expect((await t.deps.store.offices.get(office.id))?.efileEndpoint).toBeNull()
+      const audit = (await t.deps.store.audit.list(0, 5000)).filter(
+        (e) => e.action === 'routing.efile_endpoint_changed' && e.subjectId === office.id,
+      )
+      expect(audit.map((e) => e.details.configured)).toEqual([true, false])
+    })
+  })
+
   describe('security', () => {
     it('lets only the office admin of that office read or change its rules', async () => {
       const office = await createOffice(t.deps)
