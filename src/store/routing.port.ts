@@ -1,5 +1,5 @@
 import type { Message, MessageState } from './postbox.port.ts'
-import type { RoutingRule } from './store.types.ts'
+import type { Office, RoutingRule } from './store.types.ts'
 
 /** Routing decisions, deliveries and service-center items (issue 6); workers read them unscoped by id. */
 
@@ -27,6 +27,14 @@ export type NewDelivery = Pick<Delivery, 'id' | 'messageId' | 'destinationKind' 
 
 /** A message with the routing columns the postbox views leave out. */
 export type RoutedMessage = Message & { routeRuleId: string | null; routeDestinations: string[] | null }
+
+export type RoutingFacts = {
+  message: RoutedMessage
+  office: Office
+  category: string
+  subjectEnc: Buffer
+  attachmentCount: number
+}
 
 export type ServiceCenterState = 'open' | 'claimed' | 'answered' | 'forwarded' | 'closed'
 
@@ -76,10 +84,8 @@ export interface RoutingRepo {
   setEfileEndpoint(officeId: string, url: string | null): Promise<boolean>
   /** Unscoped read for workers that got the id from a job payload; null when gone. */
   getMessage(id: string): Promise<RoutedMessage | null>
-  /** What routing decides on, in one query: the message, its thread's category and sealed subject, its file count. */
-  getRoutingFacts(
-    id: string,
-  ): Promise<{ message: RoutedMessage; category: string; subjectEnc: Buffer; attachmentCount: number } | null>
+  /** What routing decides on, in one query: the message, its office, its thread's category and sealed subject, its file count. */
+  getRoutingFacts(id: string): Promise<RoutingFacts | null>
   /** A (non-draft) message of the office, or null. */
   getMessageForOffice(officeId: string, id: string): Promise<RoutedMessage | null>
   /** Records rule and destinations (state routed) while the message is submitted and unrouted; false otherwise. */

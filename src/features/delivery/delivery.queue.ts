@@ -20,8 +20,9 @@ export async function deliverToQueue(deps: QueueDeps, deliveryId: string, log: L
     if (!delivery) return null
     if (delivery.destinationKind !== 'queue')
       throw new Error(`delivery ${deliveryId} is not a queue delivery`)
-    const message = await tx.routing.getMessage(delivery.messageId)
-    const office = message ? await tx.offices.get(message.officeId) : null
+    const facts = await tx.routing.getRoutingFacts(delivery.messageId)
+    const message = facts?.message
+    const office = facts?.office
     if (!message || !office) {
       await tx.deliveries.settle(deliveryId, { state: 'failed', error: 'message gone' }, now)
       return 'failed'

@@ -105,8 +105,7 @@ export async function routeMessage(deps: RoutingDeps, messageId: string, log: Lo
     return
   }
   if (message.direction !== 'citizen_to_office') return
-  const office = await deps.store.offices.get(message.officeId)
-  if (!office) throw new Error(`office of message ${messageId} is gone`)
+  const office = facts.office
   const rule = await chooseRule(deps, office, message, facts)
   const created = await deps.store.transaction(async (tx) => {
     const keys = rule.destinations.map(destinationKey)

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Delivery, RoutedMessage, ServiceCenterItem } from '../routing.port.ts'
 import type { Repos } from '../store.port.ts'
+import { toOffice } from './mappers.ts'
 import type { PgDb } from './repos.ts'
 import { serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
@@ -45,11 +46,20 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
       getMessage: async (id) => first<RoutedMessage>(await db.select().from(m).where(eq(m.id, id))),
       async getRoutingFacts(id) {
         const [row] = await db
-          .select({ m, category: s.threads.category, subjectEnc: s.threads.subjectEnc, attachmentCount })
+          .select({
+            m,
+            o: s.offices,
+            category: s.threads.category,
+            subjectEnc: s.threads.subjectEnc,
+            attachmentCount,
+          })
           .from(m)
           .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+          .innerJoin(s.offices, eq(s.offices.id, m.officeId))
           .where(eq(m.id, id))
-        return row ? { ...row, message: row.m as RoutedMessage } : null
+        if (!row) return null
+        const { m: message, o, ...rest } = row
+        return { ...rest, message: message as RoutedMessage, office: toOffice(row.o) }
       },
       getMessageForOffice: async (officeId, id) =>
         first<RoutedMessage>(

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Delivery, RoutedMessage, ServiceCenterItem } from '../routing.port.ts'
+import type { Office } from '../store.types.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
 import { serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
@@ -47,12 +48,21 @@ export function sqliteRoutingRepos(
         (db.select().from(m).where(eq(m.id, id)).all()[0] as RoutedMessage | undefined) ?? null,
       getRoutingFacts(id) {
         const row = db
-          .select({ m, category: s.threads.category, subjectEnc: s.threads.subjectEnc, attachmentCount })
+          .select({
+            m,
+            o: s.offices,
+            category: s.threads.category,
+            subjectEnc: s.threads.subjectEnc,
+            attachmentCount,
+          })
           .from(m)
           .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+          .innerJoin(s.offices, eq(s.offices.id, m.officeId))
           .where(eq(m.id, id))
           .all()[0]
-        return row ? { ...row, message: row.m as RoutedMessage } : null
+        if (!row) return null
+        const { m: message, o, ...rest } = row
+        return { ...rest, message: message as RoutedMessage, office: row.o as Office }
       },
       getMessageForOffice: (officeId, id) =>
         (db
