@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts'
 import type { DestinationKind, RoutedMessage } from '../../store/routing.port.ts'
 import type { Tx } from '../../store/store.port.ts'
 import type { Destination, Office, RoutingRule } from '../../store/store.types.ts'
+import { jobOfKind } from '../delivery/delivery.service.ts'
 import { keysOf, openBody, openSubject } from '../postbox/postbox.crypto.ts'
 import { isId } from '../postbox/postbox.service.ts'
 import { routingErrors, texts } from './routing.errors.ts'
@@ -15,8 +16,6 @@ export type Actor = { staffId: string; officeId: string; role: string }
 
 /** Used when an office has no rules at all (offices created before routing): never drop a message. */
 export const BUILTIN_DEFAULT = 'builtin-default'
-
-const jobOf = { efile: 'deliver.efile', email: 'deliver.email', queue: 'deliver.queue' } as const
 
 /** The office's rules and their version, for its own admin. */
 export async function getRules(deps: Pick<Deps, 'store'>, actor: Actor, officeId: string) {
@@ -196,7 +195,7 @@ export async function addDeliveries(
       createdAt: deps.clock(),
     })
     if (!inserted) continue
-    await deps.queue.send(jobOf[kind], { deliveryId: id }, { tx })
+    await deps.queue.send(jobOfKind[kind], { deliveryId: id }, { tx })
     added++
   }
   return added
