@@ -2,7 +2,7 @@ import type { Deps } from '../src/deps.ts'
 import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
-import { handleInboundEmail } from './handlers/inbound-email.handler.ts'
+import { handleInboundEmail, purgeInboundRaw } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { purgeRetention } from './handlers/retention-purge.handler.ts'
@@ -21,6 +21,7 @@ export const registry = {
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
   'inbound.email': handleInboundEmail,
+  'inbound.purge': purgeInboundRaw,
   'retention.purge': purgeRetention,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
@@ -28,4 +29,5 @@ export const registry = {
 export const schedules: { name: JobName; cron: string }[] = [
   { name: 'audit.verify', cron: '17 3 * * *' },
   { name: 'retention.purge', cron: '41 * * * *' },
+  { name: 'inbound.purge', cron: '53 2 * * *' },
 ]

@@ -49,6 +49,10 @@ export interface InboundRepo {
     limit: number,
     before?: { receivedAt: Date; id: string },
   ): Promise<InboundMail[]>
+  /** Up to limit mails still holding a raw blob that were received before the cutoff, oldest first. */
+  listRawBefore(cutoff: Date, limit: number): Promise<{ id: string; blobKey: string }[]>
+  /** Forgets the raw blob key while it is still this one; false when another run got there first. */
+  dropRaw(id: string, blobKey: string): Promise<boolean>
   /** The thread of the message whose email delivery was sent with one of these Message-IDs, or null. */
   threadBySentMessageId(messageIds: readonly string[]): Promise<{ threadId: string; officeId: string } | null>
   /** The id of the office's thread with this reference, or null (also for another office's reference). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { processInboundMail } from '../../src/features/inbound/inbound.process.ts'
+import { purgeInboundRawMails } from '../../src/features/inbound/inbound.retention.ts'
 import type { Office } from '../../src/store/store.types.ts'
 import { handleInboundEmail } from '../../workers/handlers/inbound-email.handler.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
@@ -426,6 +427,31 @@ describeBackends('inbound email', (kind) => {
       expect((await t.app.request('/v1/admin/inbound-mails', { headers: gateway.headers() })).status).toBe(
         403,
       )
+    })
+  })
+
+  describe('retention', () => {
+    it('removes raw blobs kept for review after INBOUND_RAW_RETENTION_DAYS and keeps the rows', async () => {
+      const c = await thread()
+      const raw = await composeMail({
+        from: 'fremd@evil.example',
+        to: replyTo(t.deps, c.threadId),
+        text: 'x',
+      })
+      const row = await deliver(raw)
+      const blobKey = row.blobKey ?? ''
+      expect(await t.deps.blobs.exists(blobKey)).toBe(true)
+      const soon = new Date(Date.now() + 29 * 86_400_000)
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => soon })).toBe(0)
+      const later = new Date(Date.now() + 31 * 86_400_000)
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => later })).toBeGreaterThanOrEqual(1)
+      expect(await t.deps.blobs.exists(blobKey)).toBe(false)
+      expect(await t.deps.store.inbound.get(row.id)).toMatchObject({
+        state: 'review',
+        reason: 'sender_not_allowed',
+        blobKey: null,
+      })
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => later })).toBe(0)
     })
   })
 

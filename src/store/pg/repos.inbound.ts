@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lt, or } from 'drizzle-orm'
 import type { InboundMail, InboundRepo, InboundState } from '../inbound.port.ts'
 import type { PgDb } from './repos.ts'
 import { inboundMails as m } from './schema.inbound.ts'
@@ -54,6 +54,23 @@ export function pgInboundRepo(db: PgDb): InboundRepo {
         .orderBy(desc(m.receivedAt), desc(m.id))
         .limit(limit)
       return rows.map(toMail)
+    },
+    async listRawBefore(cutoff, limit) {
+      const rows = await db
+        .select({ id: m.id, blobKey: m.blobKey })
+        .from(m)
+        .where(and(lt(m.receivedAt, cutoff), isNotNull(m.blobKey)))
+        .orderBy(asc(m.receivedAt), asc(m.id))
+        .limit(limit)
+      return rows as { id: string; blobKey: string }[]
+    },
+    async dropRaw(id, blobKey) {
+      const rows = await db
+        .update(m)
+        .set({ blobKey: null })
+        .where(and(eq(m.id, id), eq(m.blobKey, blobKey)))
+        .returning({ id: m.id })
+      return rows.length > 0
     },
     async threadBySentMessageId(ids) {
       if (ids.length === 0) return null
