@@ -55,8 +55,21 @@ export interface InboundRepo {
   dropRaw(id: string, blobKey: string): Promise<boolean>
   /** The thread of the message whose email delivery was sent with one of these Message-IDs, or null. */
   threadBySentMessageId(messageIds: readonly string[]): Promise<{ threadId: string; officeId: string } | null>
+  /** Remembers the message an e-file POST with this Idempotency-Key made (inside its transaction). */
+  recordEfileReply(reply: EfileReply): Promise<void>
+  /** The message an earlier e-file POST of the office with this key made, or null. */
+  findEfileReply(officeId: string, idempotencyKey: string): Promise<EfileReply | null>
   /** The id of the office's thread with this reference, or null (also for another office's reference). */
   threadIdByReference(officeId: string, reference: string): Promise<string | null>
+}
+
+/** An e-file reply made under an Idempotency-Key. */
+export type EfileReply = {
+  officeId: string
+  idempotencyKey: string
+  threadId: string
+  messageId: string
+  createdAt: Date
 }
 
 export type InboundRepos = { inbound: InboundRepo }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, or } from 'drizzle-orm'
 import type { InboundMail, InboundRepo, InboundState } from '../inbound.port.ts'
 import type { PgDb } from './repos.ts'
-import { inboundMails as m } from './schema.inbound.ts'
+import { efileReplies as e, inboundMails as m } from './schema.inbound.ts'
 import * as s from './schema.ts'
 
 const toMail = (r: typeof m.$inferSelect): InboundMail => ({
@@ -81,6 +81,16 @@ export function pgInboundRepo(db: PgDb): InboundRepo {
         .innerJoin(s.messages, eq(s.messages.id, d.messageId))
         .where(and(eq(d.destinationKind, 'email'), inArray(d.externalId, [...ids])))
         .limit(1)
+      return row ?? null
+    },
+    async recordEfileReply(reply) {
+      await db.insert(e).values(reply)
+    },
+    async findEfileReply(officeId, key) {
+      const [row] = await db
+        .select()
+        .from(e)
+        .where(and(eq(e.officeId, officeId), eq(e.idempotencyKey, key)))
       return row ?? null
     },
     async threadIdByReference(officeId, reference) {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, or } from 'drizzle-orm'
 import type { InboundMail } from '../inbound.port.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
-import { inboundMails as m } from './schema.inbound.ts'
+import { efileReplies as e, inboundMails as m } from './schema.inbound.ts'
 import * as s from './schema.ts'
 
 /** Inbound mail rows and the lookups that find a reply's thread. */
@@ -70,6 +70,15 @@ export function sqliteInboundRepo(db: SqliteDb): SyncRepos['inbound'] {
           .all()[0] ?? null
       )
     },
+    recordEfileReply(reply) {
+      db.insert(e).values(reply).run()
+    },
+    findEfileReply: (officeId, key) =>
+      db
+        .select()
+        .from(e)
+        .where(and(eq(e.officeId, officeId), eq(e.idempotencyKey, key)))
+        .all()[0] ?? null,
     threadIdByReference: (officeId, reference) =>
       db
         .select({ id: s.threads.id })
