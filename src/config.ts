@@ -102,6 +102,11 @@ export const envSchema = z.object({
     .describe(
       'authserv-id of the mail gateway (e.g. mx.jobcenter.example); when set, a reply needs its Authentication-Results with DMARC, or DKIM/SPF aligned to the From domain, passing.',
     ),
+  INBOUND_RAW_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe(
+      'Raw mails left in review are kept (sealed) this long for a person to look at, then their blob is removed.',
+    ),
   REPLY_TOKEN_DAYS: int(1, 3650)
     .default(90)
     .describe('Days a signed reply address in a routed email stays valid.'),
@@ -209,6 +214,7 @@ export type Config = Readonly<{
     maxParts: number
     maxAttachments: number
     authservId?: string
+    rawRetentionDays: number
   }>
   retention: Readonly<{ trashDays: number }>
   auth: Readonly<{
@@ -308,6 +314,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxParts: e.INBOUND_MAX_PARTS,
       maxAttachments: e.INBOUND_MAX_ATTACHMENTS,
       authservId: e.INBOUND_AUTHSERV_ID?.toLowerCase(),
+      rawRetentionDays: e.INBOUND_RAW_RETENTION_DAYS,
     },
     retention: { trashDays: e.TRASH_RETENTION_DAYS },
     auth: {

@@ -5,7 +5,7 @@ import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { deliverEfile } from './handlers/deliver-efile.handler.ts'
 import { deliverEmail } from './handlers/deliver-email.handler.ts'
 import { deliverQueue } from './handlers/deliver-queue.handler.ts'
-import { handleInboundEmail } from './handlers/inbound-email.handler.ts'
+import { handleInboundEmail, purgeInboundRaw } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { purgeRetention } from './handlers/retention-purge.handler.ts'
@@ -29,6 +29,7 @@ export const registry = {
   'deliver.queue': deliverQueue,
   'service-center.sweep': sweepServiceCenter,
   'inbound.email': handleInboundEmail,
+  'inbound.purge': purgeInboundRaw,
   'retention.purge': purgeRetention,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
@@ -37,4 +38,5 @@ export const schedules: { name: JobName; cron: string }[] = [
   { name: 'audit.verify', cron: '17 3 * * *' },
   { name: 'service-center.sweep', cron: '* * * * *' },
   { name: 'retention.purge', cron: '41 * * * *' },
+  { name: 'inbound.purge', cron: '53 2 * * *' },
 ]

@@ -36,6 +36,8 @@ export const jobs = {
   'service-center.sweep': def(z.object({}), { retryLimit: 1, batchSize: 1 }),
   /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
   'inbound.email': def(z.object({ inboundId: z.uuid() }), { retryLimit: 5, expireInSeconds: 300 }),
+  /** Daily: raw mails kept for review past INBOUND_RAW_RETENTION_DAYS lose their sealed blob. */
+  'inbound.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

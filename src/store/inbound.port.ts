@@ -49,10 +49,27 @@ export interface InboundRepo {
     limit: number,
     before?: { receivedAt: Date; id: string },
   ): Promise<InboundMail[]>
+  /** Up to limit mails still holding a raw blob that were received before the cutoff, oldest first. */
+  listRawBefore(cutoff: Date, limit: number): Promise<{ id: string; blobKey: string }[]>
+  /** Forgets the raw blob key while it is still this one; false when another run got there first. */
+  dropRaw(id: string, blobKey: string): Promise<boolean>
   /** The thread of the message whose email delivery was sent with one of these Message-IDs, or null. */
   threadBySentMessageId(messageIds: readonly string[]): Promise<{ threadId: string; officeId: string } | null>
+  /** Remembers the message an e-file POST with this Idempotency-Key made (inside its transaction). */
+  recordEfileReply(reply: EfileReply): Promise<void>
+  /** The message an earlier e-file POST of the office with this key made, or null. */
+  findEfileReply(officeId: string, idempotencyKey: string): Promise<EfileReply | null>
   /** The id of the office's thread with this reference, or null (also for another office's reference). */
   threadIdByReference(officeId: string, reference: string): Promise<string | null>
+}
+
+/** An e-file reply made under an Idempotency-Key. */
+export type EfileReply = {
+  officeId: string
+  idempotencyKey: string
+  threadId: string
+  messageId: string
+  createdAt: Date
 }
 
 export type InboundRepos = { inbound: InboundRepo }

@@ -33,11 +33,11 @@ describeBackends('e-file replies API', (kind) => {
     return { who, api, threadId: sent.threadId as string, reference: row?.reference ?? '' }
   }
 
-  const post = (parts: Part[], token = efile) => {
+  const post = (parts: Part[], token = efile, extra: Record<string, string> = {}) => {
     const form = multipart(parts)
     return t.app.request('/v1/efile/replies', {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': form.contentType },
+      headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': form.contentType, ...extra },
       body: form.body,
     })
   }
@@ -81,6 +81,48 @@ describeBackends('e-file replies API', (kind) => {
       expect(res.status).toBe(201)
       expect((await t.deps.queue.counts('notify.citizen')).waiting).toBe(before.waiting + 1)
       expect((await c.api.list({ folder: 'inbox' })).items).toHaveLength(1)
+    })
+  })
+
+  describe('idempotency', () => {
+    it('answers a retried POST with the same Idempotency-Key with the first reply, writing nothing new', async () => {
+      const c = await thread()
+      const parts = [field('reference', c.reference), field('body', 'Einmal bitte.'), pdf()]
+      const key = { 'Idempotency-Key': `efile-${c.threadId}` }
+      const first = await post(parts, efile, key)
+      expect(first.status).toBe(201)
+      const again = await post(parts, efile, key)
+      expect(again.status).toBe(200)
+      expect(again.headers.get('idempotent-replayed')).toBe('true')
+      expect(await readJson(again)).toEqual(await readJson(first))
+      expect(await t.deps.store.postbox.listThreadMessagesForOffice(office.id, c.threadId)).toHaveLength(2)
+      const other = await post(parts, efile, { 'Idempotency-Key': `other-${c.threadId}` })
+      expect(other.status).toBe(201)
+      expect(await t.deps.store.postbox.listThreadMessagesForOffice(office.id, c.threadId)).toHaveLength(3)
+    })
+
+    it('writes one message when two POSTs with one key race, and leaves no blob of the loser', async () => {
+      const c = await thread()
+      const blobsBefore = blobFiles(t).length
+      const parts = [field('reference', c.reference), field('body', 'Gleichzeitig.'), pdf()]
+      const key = { 'Idempotency-Key': `race-${c.threadId}` }
+      const [a, b] = await Promise.all([post(parts, efile, key), post(parts, efile, key)])
+      expect([a.status, b.status].sort()).toEqual([200, 201])
+      expect((await readJson(a)).messageId).toBe((await readJson(b)).messageId)
+      expect(await t.deps.store.postbox.listThreadMessagesForOffice(office.id, c.threadId)).toHaveLength(2)
+      expect(blobFiles(t).length).toBe(blobsBefore + 1)
+    })
+
+    it('keeps keys per office and refuses malformed ones', async () => {
+      const c = await thread()
+      const parts = [field('reference', c.reference), field('body', 'x')]
+      expect((await post(parts, efile, { 'Idempotency-Key': 'bad key with spaces' })).status).toBe(422)
+      const officeB = await createOffice(t.deps, 'Jobcenter B')
+      const efileB = await createStaffToken(t.deps, officeB.id, 'integration')
+      const shared = { 'Idempotency-Key': `shared-${c.threadId}` }
+      expect((await post(parts, efile, shared)).status).toBe(201)
+      // Office B's key of the same name replays nothing of office A's: its own request is judged afresh.
+      expect((await post(parts, efileB, shared)).status).toBe(404)
     })
   })
 

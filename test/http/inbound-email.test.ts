@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { processInboundMail } from '../../src/features/inbound/inbound.process.ts'
+import { purgeInboundRawMails } from '../../src/features/inbound/inbound.retention.ts'
 import type { Office } from '../../src/store/store.types.ts'
 import { handleInboundEmail } from '../../workers/handlers/inbound-email.handler.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
@@ -426,6 +428,61 @@ describeBackends('inbound email', (kind) => {
       expect((await t.app.request('/v1/admin/inbound-mails', { headers: gateway.headers() })).status).toBe(
         403,
       )
+    })
+  })
+
+  describe('faults', () => {
+    it('puts a mail whose sealed raw blob fails its integrity check on review instead of retrying', async () => {
+      // An app without a worker, so the blob can be flipped on disk before the job reads it.
+      const noWorker = await makeTestApp(kind)
+      try {
+        const o = await mailOffice(noWorker, 'jobcenter-a.example')
+        const gw = await createStaffToken(noWorker.deps, o.id, 'integration')
+        const d = await apiFor(noWorker, await citizenOf(noWorker, o)).send({ subject: 'F', body: 'x' })
+        const mail = await composeMail({
+          from: 'sb@jobcenter-a.example',
+          to: replyTo(noWorker.deps, d.threadId),
+          text: 'y',
+        })
+        const { id: second } = await readJson(await postMail(noWorker, gw, mail))
+        const stored = await noWorker.deps.store.inbound.get(second)
+        const file = blobFiles(noWorker).find((b) => b.file.includes(stored?.blobKey ?? '-'))
+        if (!file) throw new Error('raw blob not found on disk')
+        const bytes = Buffer.from(file.bytes)
+        bytes[bytes.length - 5] = (bytes[bytes.length - 5] ?? 0) ^ 1
+        writeFileSync(file.file, bytes)
+        expect(await processInboundMail(noWorker.deps, second)).toEqual({
+          state: 'review',
+          reason: 'raw_unreadable',
+        })
+      } finally {
+        await noWorker.close()
+      }
+    })
+  })
+
+  describe('retention', () => {
+    it('removes raw blobs kept for review after INBOUND_RAW_RETENTION_DAYS and keeps the rows', async () => {
+      const c = await thread()
+      const raw = await composeMail({
+        from: 'fremd@evil.example',
+        to: replyTo(t.deps, c.threadId),
+        text: 'x',
+      })
+      const row = await deliver(raw)
+      const blobKey = row.blobKey ?? ''
+      expect(await t.deps.blobs.exists(blobKey)).toBe(true)
+      const soon = new Date(Date.now() + 29 * 86_400_000)
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => soon })).toBe(0)
+      const later = new Date(Date.now() + 31 * 86_400_000)
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => later })).toBeGreaterThanOrEqual(1)
+      expect(await t.deps.blobs.exists(blobKey)).toBe(false)
+      expect(await t.deps.store.inbound.get(row.id)).toMatchObject({
+        state: 'review',
+        reason: 'sender_not_allowed',
+        blobKey: null,
+      })
+      expect(await purgeInboundRawMails({ ...t.deps, clock: () => later })).toBe(0)
     })
   })
 

@@ -36,6 +36,8 @@ export async function processInboundMail(deps: ProcessDeps, inboundId: string): 
     parsed = await simpleParser(raw, PARSER_OPTIONS)
   } catch (err) {
     if (isAppError(err) && err.retryable) throw err
+    // A blob that fails its integrity check or is gone never heals: no retries, a person looks.
+    if (isAppError(err)) return review(deps, mail, 'raw_unreadable')
     // The parser's message may quote the mail itself: only its class goes to the log.
     deps.log.warn({ inboundId, error: (err as Error).name }, 'inbound mail unparsable')
     return review(deps, mail, 'unparsable')

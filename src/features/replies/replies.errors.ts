@@ -32,5 +32,7 @@ export const texts = {
     'Die Felder reference und body müssen vor den Dateien kommen. / The fields reference and body must come before the files.',
   fileField: 'Dateien gehören in Felder namens "file". / Files belong in fields named "file".',
   fieldTooLong: 'Ein Feld ist zu lang. / A field is too long.',
+  badIdempotencyKey:
+    'Idempotency-Key: 1–128 Zeichen aus A–Z, a–z, 0–9, _ . : - / Idempotency-Key: 1–128 characters of A–Z, a–z, 0–9, _ . : -',
   badReference: 'Das Aktenzeichen fehlt oder ist ungültig. / The thread reference is missing or invalid.',
 } as const

@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lt, or } from 'drizzle-orm'
 import type { InboundMail, InboundRepo, InboundState } from '../inbound.port.ts'
 import type { PgDb } from './repos.ts'
-import { inboundMails as m } from './schema.inbound.ts'
+import { efileReplies as e, inboundMails as m } from './schema.inbound.ts'
 import * as s from './schema.ts'
 
 const toMail = (r: typeof m.$inferSelect): InboundMail => ({
@@ -55,6 +55,23 @@ export function pgInboundRepo(db: PgDb): InboundRepo {
         .limit(limit)
       return rows.map(toMail)
     },
+    async listRawBefore(cutoff, limit) {
+      const rows = await db
+        .select({ id: m.id, blobKey: m.blobKey })
+        .from(m)
+        .where(and(lt(m.receivedAt, cutoff), isNotNull(m.blobKey)))
+        .orderBy(asc(m.receivedAt), asc(m.id))
+        .limit(limit)
+      return rows as { id: string; blobKey: string }[]
+    },
+    async dropRaw(id, blobKey) {
+      const rows = await db
+        .update(m)
+        .set({ blobKey: null })
+        .where(and(eq(m.id, id), eq(m.blobKey, blobKey)))
+        .returning({ id: m.id })
+      return rows.length > 0
+    },
     async threadBySentMessageId(ids) {
       if (ids.length === 0) return null
       const d = s.deliveries
@@ -64,6 +81,16 @@ export function pgInboundRepo(db: PgDb): InboundRepo {
         .innerJoin(s.messages, eq(s.messages.id, d.messageId))
         .where(and(eq(d.destinationKind, 'email'), inArray(d.externalId, [...ids])))
         .limit(1)
+      return row ?? null
+    },
+    async recordEfileReply(reply) {
+      await db.insert(e).values(reply)
+    },
+    async findEfileReply(officeId, key) {
+      const [row] = await db
+        .select()
+        .from(e)
+        .where(and(eq(e.officeId, officeId), eq(e.idempotencyKey, key)))
       return row ?? null
     },
     async threadIdByReference(officeId, reference) {

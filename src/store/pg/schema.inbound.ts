@@ -1,4 +1,4 @@
-import { index, pgTable } from 'drizzle-orm/pg-core'
+import { index, pgTable, primaryKey } from 'drizzle-orm/pg-core'
 import { id, int, ref, str, time } from './columns.ts'
 import { messages, offices, threads } from './schema.ts'
 
@@ -26,4 +26,23 @@ export const inboundMails = pgTable(
     processedAt: time('processed_at'),
   },
   (t) => [index('inbound_mails_office_state_idx').on(t.officeId, t.state, t.receivedAt)],
+)
+
+/** Replies the e-file system sent with an Idempotency-Key: a retried POST gets the first answer back. */
+export const efileReplies = pgTable(
+  'efile_replies',
+  {
+    officeId: ref('office_id')
+      .notNull()
+      .references(() => offices.id),
+    idempotencyKey: str('idempotency_key').notNull(),
+    threadId: ref('thread_id')
+      .notNull()
+      .references(() => threads.id, { onDelete: 'cascade' }),
+    messageId: ref('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    createdAt: time('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.officeId, t.idempotencyKey] })],
 )

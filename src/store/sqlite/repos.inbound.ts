@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lt, or } from 'drizzle-orm'
 import type { InboundMail } from '../inbound.port.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
-import { inboundMails as m } from './schema.inbound.ts'
+import { efileReplies as e, inboundMails as m } from './schema.inbound.ts'
 import * as s from './schema.ts'
 
 /** Inbound mail rows and the lookups that find a reply's thread. */
@@ -43,6 +43,20 @@ export function sqliteInboundRepo(db: SqliteDb): SyncRepos['inbound'] {
         .orderBy(desc(m.receivedAt), desc(m.id))
         .limit(limit)
         .all() as InboundMail[],
+    listRawBefore: (cutoff, limit) =>
+      db
+        .select({ id: m.id, blobKey: m.blobKey })
+        .from(m)
+        .where(and(lt(m.receivedAt, cutoff), isNotNull(m.blobKey)))
+        .orderBy(asc(m.receivedAt), asc(m.id))
+        .limit(limit)
+        .all() as { id: string; blobKey: string }[],
+    dropRaw: (id, blobKey) =>
+      db
+        .update(m)
+        .set({ blobKey: null })
+        .where(and(eq(m.id, id), eq(m.blobKey, blobKey)))
+        .run().changes > 0,
     threadBySentMessageId(ids) {
       if (ids.length === 0) return null
       const d = s.deliveries
@@ -56,6 +70,15 @@ export function sqliteInboundRepo(db: SqliteDb): SyncRepos['inbound'] {
           .all()[0] ?? null
       )
     },
+    recordEfileReply(reply) {
+      db.insert(e).values(reply).run()
+    },
+    findEfileReply: (officeId, key) =>
+      db
+        .select()
+        .from(e)
+        .where(and(eq(e.officeId, officeId), eq(e.idempotencyKey, key)))
+        .all()[0] ?? null,
     threadIdByReference: (officeId, reference) =>
       db
         .select({ id: s.threads.id })

@@ -1,3 +1,15 @@
+CREATE TABLE `efile_replies` (
+	`office_id` text NOT NULL,
+	`idempotency_key` text NOT NULL,
+	`thread_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`office_id`, `idempotency_key`),
+	FOREIGN KEY (`office_id`) REFERENCES `offices`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`thread_id`) REFERENCES `threads`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `inbound_mails` (
 	`id` text PRIMARY KEY NOT NULL,
 	`office_id` text NOT NULL,
