@@ -28,6 +28,14 @@ export type NewDelivery = Pick<Delivery, 'id' | 'messageId' | 'destinationKind' 
 /** A message with the routing columns the postbox views leave out. */
 export type RoutedMessage = Message & { routeRuleId: string | null; routeDestinations: string[] | null }
 
+export type RuleVersion = {
+  officeId: string
+  version: number
+  rules: RoutingRule[]
+  changedBy: string | null
+  createdAt: Date
+}
+
 export type RoutingFacts = {
   message: RoutedMessage
   office: Office
@@ -80,6 +88,10 @@ export interface RoutingRepo {
   deferFlush(): Promise<void>
   /** Replaces the office's rules and bumps its version while it is still baseVersion (any when null); the new version, or null. */
   setRules(officeId: string, rules: RoutingRule[], baseVersion: number | null): Promise<number | null>
+  /** Keeps a copy of the rule set stored as version (same transaction as setRules). */
+  saveRuleVersion(v: RuleVersion): Promise<void>
+  /** One stored version of the office's rules, or null. */
+  getRuleVersion(officeId: string, version: number): Promise<RuleVersion | null>
   /** Sets the office's e-file endpoint; false when there is no such office. */
   setEfileEndpoint(officeId: string, url: string | null): Promise<boolean>
   /** Unscoped read for workers that got the id from a job payload; null when gone. */

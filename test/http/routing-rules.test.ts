@@ -74,6 +74,18 @@ describeBackends('routing rules', (kind) => {
       )
       expect(audit.map((e) => e.details.version)).toEqual([2, 3])
       expect(audit[0]?.details.rules).toEqual(['r-objection', 'r-housing', 'r-change', 'r-default'])
+      // Earlier versions stay readable, so an audited decision (rule id + version) can be explained.
+      const v2 = await t.app.request(
+        `/v1/admin/offices/${office.id}/routing-rules/versions/2`,
+        jsonRequest('GET', admin.headers()),
+      )
+      expect(await readJson(v2)).toMatchObject({ version: 2, changedBy: admin.staffId, rules })
+      const v9 = await t.app.request(
+        `/v1/admin/offices/${office.id}/routing-rules/versions/9`,
+        jsonRequest('GET', admin.headers()),
+      )
+      expect(v9.status).toBe(404)
+      expect((await readJson(v9)).code).toBe('routing.version_not_found')
     })
 
     it('routes by the first matching rule: category, keywords in the decrypted text, flags, default', async () => {

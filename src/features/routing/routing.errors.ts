@@ -7,6 +7,7 @@ export const routingErrors = errorFactory('routing', {
   no_default_rule: { status: 422, title: 'Unprocessable Content' },
   invalid_rules: { status: 422, title: 'Unprocessable Content' },
   version_conflict: { status: 409, title: 'Conflict' },
+  version_not_found: { status: 404, title: 'Not Found' },
   not_routable: { status: 409, title: 'Conflict' },
 })
 
@@ -20,6 +21,8 @@ export const texts = {
   duplicateIds: 'Jede Regel braucht eine eigene id. / Every rule needs its own id.',
   versionConflict: (v: number) =>
     `Die Regeln wurden inzwischen geändert (Version ${v}). / The rules have changed meanwhile (version ${v}).`,
+  versionNotFound:
+    'Diese Version der Regeln gibt es nicht (gespeichert werden Versionen ab der ersten Änderung). / There is no such version of the rules (versions are kept from the first change on).',
   notRoutable:
     'Die Nachricht ist noch nicht versandt oder nicht vom Bürger. / The message is not sent yet or not from a citizen.',
 } as const

@@ -1,11 +1,13 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
 import type { AppDeps } from '../../deps.ts'
 import type { AppEnv } from '../../http/app-env.ts'
 import { jsonBody } from '../../http/json-body.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
 import { efileSecret } from '../delivery/efile-signature.ts'
+import { routingErrors, texts } from './routing.errors.ts'
 import { efileEndpointInput, rerouteInput, ruleSetInput } from './routing.schemas.ts'
-import { getRules, putRules, reroute, setEfileEndpoint } from './routing.service.ts'
+import { getRules, getRuleVersion, putRules, reroute, setEfileEndpoint } from './routing.service.ts'
 
 /** Routing rules and the e-file endpoint (office admin of that office), and re-routing by staff. */
 export function routingRoutes(deps: AppDeps) {
@@ -18,6 +20,11 @@ export function routingRoutes(deps: AppDeps) {
       .put('/v1/admin/offices/:officeId/routing-rules', admin, async (c) =>
         c.json(await putRules(deps, staffOf(c), c.req.param('officeId'), await jsonBody(c, ruleSetInput))),
       )
+      .get('/v1/admin/offices/:officeId/routing-rules/versions/:version', admin, async (c) => {
+        const version = z.coerce.number().int().min(1).safeParse(c.req.param('version'))
+        if (!version.success) throw routingErrors.version_not_found(texts.versionNotFound)
+        return c.json(await getRuleVersion(deps, staffOf(c), c.req.param('officeId'), version.data))
+      })
       .put('/v1/admin/offices/:officeId/efile', admin, async (c) => {
         const { endpoint } = await jsonBody(c, efileEndpointInput)
         return c.json(await setEfileEndpoint(deps, staffOf(c), c.req.param('officeId'), endpoint))

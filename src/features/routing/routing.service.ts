@@ -33,6 +33,13 @@ export async function putRules(deps: RoutingDeps, actor: Actor, officeId: string
       const current = (await tx.offices.get(office.id))?.routingVersion ?? 0
       throw routingErrors.version_conflict(texts.versionConflict(current), { extra: { version: current } })
     }
+    await tx.routing.saveRuleVersion({
+      officeId: office.id,
+      version: next,
+      rules,
+      changedBy: actor.staffId,
+      createdAt: deps.clock(),
+    })
     await tx.audit.append({
       actorKind: 'staff',
       actorId: actor.staffId,
@@ -50,6 +57,25 @@ export async function putRules(deps: RoutingDeps, actor: Actor, officeId: string
     return next
   })
   return { officeId: office.id, version, rules }
+}
+
+/** A rule set as it was stored at version, so an audited routing decision can be explained later. */
+export async function getRuleVersion(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  officeId: string,
+  version: number,
+) {
+  const office = await ownOffice(deps, actor, officeId)
+  const found = await deps.store.routing.getRuleVersion(office.id, version)
+  if (!found) throw routingErrors.version_not_found(texts.versionNotFound)
+  return {
+    officeId: office.id,
+    version: found.version,
+    rules: found.rules,
+    changedBy: found.changedBy,
+    createdAt: found.createdAt.toISOString(),
+  }
 }
 
 /** Sets the office's e-file endpoint (audit-logged); deliveries read it at send time. */

@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm'
-import type { Delivery, RoutedMessage, ServiceCenterItem } from '../routing.port.ts'
+import type { Delivery, RoutedMessage, RuleVersion, ServiceCenterItem } from '../routing.port.ts'
 import type { Repos } from '../store.port.ts'
 import { toOffice } from './mappers.ts'
 import type { PgDb } from './repos.ts'
-import { serviceCenterItems as sc } from './schema.routing.ts'
+import { routingRuleVersions as rv, serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
 
 const m = s.messages
@@ -35,6 +35,16 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
           .returning({ version: s.offices.routingVersion })
         return row?.version ?? null
       },
+      async saveRuleVersion(v) {
+        await db.insert(rv).values(v)
+      },
+      getRuleVersion: async (officeId, version) =>
+        first<RuleVersion>(
+          await db
+            .select()
+            .from(rv)
+            .where(and(eq(rv.officeId, officeId), eq(rv.version, version))),
+        ),
       setEfileEndpoint: async (officeId, url) =>
         (
           await db

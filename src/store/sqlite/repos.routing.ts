@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm'
-import type { Delivery, RoutedMessage, ServiceCenterItem } from '../routing.port.ts'
+import type { Delivery, RoutedMessage, RuleVersion, ServiceCenterItem } from '../routing.port.ts'
 import type { Office } from '../store.types.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
-import { serviceCenterItems as sc } from './schema.routing.ts'
+import { routingRuleVersions as rv, serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
 
 const m = s.messages
@@ -42,6 +42,13 @@ export function sqliteRoutingRepos(
           .all()[0]
         return row?.version ?? null
       },
+      saveRuleVersion: (v) => void db.insert(rv).values(v).run(),
+      getRuleVersion: (officeId, version) =>
+        (db
+          .select()
+          .from(rv)
+          .where(and(eq(rv.officeId, officeId), eq(rv.version, version)))
+          .all()[0] as RuleVersion | undefined) ?? null,
       setEfileEndpoint: (officeId, url) =>
         db.update(s.offices).set({ efileEndpoint: url }).where(eq(s.offices.id, officeId)).run().changes > 0,
       getMessage: (id) =>

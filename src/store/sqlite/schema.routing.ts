@@ -1,5 +1,6 @@
-import { index, sqliteTable, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import { bool, id, ref, str, time } from './columns.ts'
+import { index, primaryKey, sqliteTable, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { RoutingRule } from '../store.types.ts'
+import { bool, id, int, json, ref, str, time } from './columns.ts'
 import { deliveries, messages, offices, threads } from './schema.ts'
 
 // Service-center tables; identical names in pg/schema.routing.ts (checked by the parity test).
@@ -35,4 +36,19 @@ export const serviceCenterItems = sqliteTable(
     index('service_center_items_queue_idx').on(t.officeId, t.queue, t.state, t.dueAt),
     index('service_center_items_due_idx').on(t.state, t.dueAt),
   ],
+)
+
+/** Every rule set an admin stored, so a routing decision (rule id + version in the audit log) stays explainable. */
+export const routingRuleVersions = sqliteTable(
+  'routing_rule_versions',
+  {
+    officeId: ref('office_id')
+      .notNull()
+      .references(() => offices.id),
+    version: int('version').notNull(),
+    rules: json<RoutingRule[]>('rules').notNull(),
+    changedBy: ref('changed_by'),
+    createdAt: time('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.officeId, t.version] })],
 )
