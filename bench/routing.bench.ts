@@ -22,6 +22,8 @@ import { percentile, progress, sleep, waitUntil } from './lib/stats.ts'
 const RATE = Number(process.env.ROUTING_BENCH_RATE ?? 100)
 const SECONDS = Number(process.env.ROUTING_BENCH_SECONDS ?? 30)
 const WORKERS = Number(process.env.ROUTING_BENCH_WORKERS ?? 2)
+// WORKER_CONCURRENCY of each worker process (the production default is 4).
+const CONCURRENCY = process.env.ROUTING_BENCH_CONCURRENCY ?? '4'
 const CITIZENS = 50
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts')
 
@@ -107,7 +109,7 @@ export async function run(): Promise<Figure[]> {
       workers.map(cpuMsOf).reduce((a, b) => a + b, 0) - cpu0.workers.reduce((a, b) => a + b, 0)
     const cpuNote = `CPU per message: API process ${((mainCpu.user + mainCpu.system) / 1000 / total).toFixed(1)} ms, workers ${(workerCpu / total).toFixed(1)} ms (PostgreSQL not counted)`
     const stages = await stagesOf(deps)
-    const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY 4, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}`
+    const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY ${CONCURRENCY}, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}`
     return [
       {
         name: `routing: text to queue, send→delivered p50 at ${RATE}/s (pg, ${WORKERS} workers)`,
@@ -150,7 +152,7 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
     DATA_DIR: config.dataDir,
     POSTKORB_KEYS: config.keys.inline ?? '',
     POSTKORB_INDEX_KEY: config.keys.indexKey ?? '',
-    WORKER_CONCURRENCY: '4',
+    WORKER_CONCURRENCY: CONCURRENCY,
     LOG_LEVEL: 'warn',
   }
   const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
