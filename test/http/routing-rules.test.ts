@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoRoutingRules } from '../../src/features/demo/demo.seed.ts'
 import { ruleSetInput } from '../../src/features/routing/routing.schemas.ts'
-import { validateRules } from '../../src/features/routing/routing.service.ts'
+import { setEfileEndpoint, validateRules } from '../../src/features/routing/routing.service.ts'
 import type { RoutingRule } from '../../src/store/store.types.ts'
 import type { TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
@@ -289,6 +289,20 @@ describeBackends('routing rules', (kind) => {
         (e) => e.action === 'routing.efile_endpoint_changed' && e.subjectId === office.id,
       )
       expect(audit.map((e) => e.details.configured)).toEqual([true, false])
+    })
+
+    it('takes only https endpoints in production', async () => {
+      const office = await createOffice(t.deps)
+      const admin = { staffId: 'admin', officeId: office.id, role: 'office_admin' }
+      const prod = { store: t.deps.store, config: { ...t.deps.config, env: 'production' as const } }
+      await expect(
+        setEfileEndpoint(prod, admin, office.id, 'http://eakte.example/api'),
+      ).rejects.toMatchObject({
+        code: 'routing.invalid_endpoint',
+        status: 422,
+      })
+      await setEfileEndpoint(prod, admin, office.id, 'https://eakte.example/api')
+      expect((await t.deps.store.offices.get(office.id))?.efileEndpoint).toBe('https://eakte.example/api')
     })
   })
 

@@ -8,6 +8,7 @@ export const routingErrors = errorFactory('routing', {
   invalid_rules: { status: 422, title: 'Unprocessable Content' },
   version_conflict: { status: 409, title: 'Conflict' },
   version_not_found: { status: 404, title: 'Not Found' },
+  invalid_endpoint: { status: 422, title: 'Unprocessable Content' },
   not_routable: { status: 409, title: 'Conflict' },
 })
 
@@ -23,6 +24,7 @@ export const texts = {
     `Die Regeln wurden inzwischen geändert (Version ${v}). / The rules have changed meanwhile (version ${v}).`,
   versionNotFound:
     'Diese Version der Regeln gibt es nicht (gespeichert werden Versionen ab der ersten Änderung). / There is no such version of the rules (versions are kept from the first change on).',
+  httpsOnly: 'Die E-Akte wird nur über HTTPS angebunden. / The e-file endpoint must use HTTPS.',
   notRoutable:
     'Die Nachricht ist noch nicht versandt oder nicht vom Bürger. / The message is not sent yet or not from a citizen.',
 } as const

@@ -80,12 +80,15 @@ export async function getRuleVersion(
 
 /** Sets the office's e-file endpoint (audit-logged); deliveries read it at send time. */
 export async function setEfileEndpoint(
-  deps: Pick<Deps, 'store'>,
+  deps: Pick<Deps, 'store' | 'config'>,
   actor: Actor,
   officeId: string,
   endpoint: string | null,
 ) {
   const office = await ownOffice(deps, actor, officeId)
+  // Message content travels there: in production only over TLS (verified by fetch's defaults).
+  if (endpoint && deps.config.env === 'production' && !endpoint.startsWith('https://'))
+    throw routingErrors.invalid_endpoint(texts.httpsOnly)
   await deps.store.transaction(async (tx) => {
     await tx.routing.setEfileEndpoint(office.id, endpoint)
     await tx.audit.append({
