@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream'
+
 /** One outgoing email; the body never reaches the logs. */
 export type OutgoingMail = {
   to: string
@@ -9,7 +11,8 @@ export type OutgoingMail = {
   replyTo?: string
   /** Our own Message-ID ("<id@domain>"), so a retry sends the same one and answers find their thread. */
   messageId?: string
-  attachments?: { filename: string; content: Buffer; contentType: string }[]
+  /** Streams are read once, while the message is sent. */
+  attachments?: { filename: string; content: Buffer | Readable; contentType: string }[]
 }
 
 /** Sends mail through the configured transport (SMTP, or .eml files in the embedded default). */

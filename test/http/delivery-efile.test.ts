@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { retryDelay } from '../../src/features/delivery/delivery.service.ts'
 import {
@@ -79,9 +80,11 @@ describeBackends('deliver.efile', (kind) => {
   describe('happy', () => {
     it('posts a signed multipart envelope, the PDF rendering and only the clean files, once', async () => {
       const who = await citizenOf(t, office)
+      const big = Buffer.concat([PDF, randomBytes(3 * 1024 * 1024)])
       const sent = await sendWithFiles(t, who, [
         { name: 'lohn.pdf', content: PDF, state: 'clean' },
         { name: 'virus.pdf', content: Buffer.from('X5O!P%@AP'), state: 'infected' },
+        { name: 'kontoauszüge 2026.pdf', content: big, state: 'clean' },
       ])
       const [d] = await waitForDeliveries(t, sent.messageId)
       expect(d).toMatchObject({ state: 'delivered', attempts: 1, destinationKind: 'efile' })
@@ -94,14 +97,19 @@ describeBackends('deliver.efile', (kind) => {
         customerNumber: who.citizen.customerNumber,
         category: 'evidence',
         rule: 'r-efile',
-        attachments: [{ name: 'lohn.pdf', type: 'application/pdf', size: PDF.length }],
+        attachments: [
+          { part: 'attachment-1', name: 'lohn.pdf', type: 'application/pdf', size: PDF.length },
+          { part: 'attachment-2', name: 'kontoauszüge 2026.pdf', type: 'application/pdf', size: big.length },
+        ],
         refused: [{ name: 'virus.pdf', state: 'infected' }],
       })
       expect(String(doc?.envelope.threadReference)).toMatch(/^PK-/)
       const parts = doc?.parts ?? []
-      expect(parts.map((p) => p.name)).toEqual(['envelope', 'document', 'attachment-1'])
+      expect(parts.map((p) => p.name)).toEqual(['envelope', 'document', 'attachment-1', 'attachment-2'])
       expect(parts[1]?.data.subarray(0, 5).toString()).toBe('%PDF-')
       expect(parts[2]?.data.equals(PDF)).toBe(true)
+      // Streamed from its encrypted blob, signed over the same bytes it sent.
+      expect(parts[3]?.data.equals(big)).toBe(true)
       expect(receiver.requests.filter((r) => r.idempotencyKey === d?.id).every((r) => r.signatureOk)).toBe(
         true,
       )

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import { renderMessagePdf } from '../../../templates/pdf/thread.ts'
 import type { Deps } from '../../deps.ts'
@@ -11,7 +12,15 @@ import { categoryLabels } from '../postbox/postbox.pdf.ts'
 
 type ContentDeps = Pick<Deps, 'store' | 'keyring' | 'blobs' | 'clock'>
 
-export type CleanFile = { id: string; name: string; type: string; size: number; read(): Promise<Buffer> }
+export type CleanFile = {
+  id: string
+  name: string
+  type: string
+  size: number
+  /** The decrypted content as a stream (a fresh one per call). */
+  open(): Readable
+  read(): Promise<Buffer>
+}
 
 /** A routed message as the office receives it, decrypted in memory for one delivery attempt only. */
 export type DeliveryContent = {
@@ -80,6 +89,7 @@ export async function loadDeliveryContent(
         name,
         type: a.detectedType ?? a.declaredType,
         size: a.size,
+        open: () => deps.blobs.get(a.blobKey, { dek: keys.dek, blobId: a.id }),
         read: () => buffer(deps.blobs.get(a.blobKey, { dek: keys.dek, blobId: a.id })),
       })),
     refused: named

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { Deps } from '../../deps.ts'
 import type { Logger } from '../../logger.ts'
 import type { Delivery } from '../../store/routing.port.ts'
 import { type DeliveryContent, loadDeliveryContent } from './delivery.content.ts'
 import { type AttemptOutcome, runDelivery } from './delivery.service.ts'
-import { efileSecret, signEfileRequest } from './efile-signature.ts'
+import { efileSecret, signEfileStream } from './efile-signature.ts'
 
 type EfileDeps = Pick<Deps, 'store' | 'queue' | 'clock' | 'config' | 'keyring' | 'blobs'>
 
@@ -29,22 +30,25 @@ async function post(deps: EfileDeps, delivery: Delivery, signal: AbortSignal): P
   if (!content) return { ok: false, permanent: true, error: 'message gone' }
   const endpoint = content.office.efileEndpoint
   if (!endpoint) return { ok: false, permanent: true, error: 'no e-file endpoint configured for the office' }
-  const { body, contentType } = await multipart(delivery, content)
+  const { chunks, contentType } = multipart(delivery, content)
   const now = deps.clock()
+  const signed = await signEfileStream(efileSecret(deps.keyring, content.office.id), chunks(), now)
   let res: Response
   try {
     res = await fetch(endpoint, {
       method: 'POST',
-      body: new Uint8Array(body),
+      body: Readable.toWeb(Readable.from(chunks())) as ReadableStream<Uint8Array>,
+      duplex: 'half',
       headers: {
         'Content-Type': contentType,
+        'Content-Length': String(signed.length),
         'Idempotency-Key': delivery.id,
-        'Postkorb-Signature': signEfileRequest(efileSecret(deps.keyring, content.office.id), body, now),
+        'Postkorb-Signature': signed.signature,
         'User-Agent': 'Postkorb',
       },
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(deps.config.delivery.efileTimeoutMs)]),
-    })
+    } as RequestInit)
   } catch (err) {
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : ''
     return { ok: false, permanent: false, error: `e-file unreachable: ${cause}` }
@@ -93,35 +97,41 @@ export function envelopeOf(delivery: Delivery, c: DeliveryContent) {
   }
 }
 
-async function multipart(delivery: Delivery, c: DeliveryContent) {
+/**
+ * The multipart body as a repeatable sequence of chunks: files stream from their blobs, so a delivery
+ * of ten 20 MiB files never sits in memory whole. It is read twice (once for the signature and length,
+ * once for the request); both passes yield the same bytes.
+ */
+function multipart(delivery: Delivery, c: DeliveryContent) {
   const boundary = `postkorb-${randomBytes(12).toString('hex')}`
-  const parts: Buffer[] = []
-  const part = (headers: string[], data: Buffer) => {
-    parts.push(Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`), data, Buffer.from('\r\n'))
-  }
-  part(
-    ['Content-Disposition: form-data; name="envelope"', 'Content-Type: application/json; charset=utf-8'],
-    Buffer.from(JSON.stringify(envelopeOf(delivery, c))),
-  )
-  part(
-    [
+  const head = (headers: string[]) => Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`)
+  const crlf = Buffer.from('\r\n')
+  const envelope = Buffer.from(JSON.stringify(envelopeOf(delivery, c)))
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield head([
+      'Content-Disposition: form-data; name="envelope"',
+      'Content-Type: application/json; charset=utf-8',
+    ])
+    yield envelope
+    yield crlf
+    yield head([
       'Content-Disposition: form-data; name="document"; filename="message.pdf"',
       'Content-Type: application/pdf',
-    ],
-    c.pdf,
-  )
-  for (const [i, f] of c.clean.entries()) {
-    const name = `attachment-${i + 1}`
-    part(
-      [
+    ])
+    yield c.pdf
+    yield crlf
+    for (const [i, f] of c.clean.entries()) {
+      const name = `attachment-${i + 1}`
+      yield head([
         `Content-Disposition: form-data; name="${name}"; filename="${name}"`,
         `Content-Type: ${safeType(f.type)}`,
-      ],
-      await f.read(),
-    )
+      ])
+      for await (const chunk of f.open()) yield chunk as Buffer
+      yield crlf
+    }
+    yield Buffer.from(`--${boundary}--\r\n`)
   }
-  parts.push(Buffer.from(`--${boundary}--\r\n`))
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` }
+  return { chunks, contentType: `multipart/form-data; boundary=${boundary}` }
 }
 
 const safeType = (t: string) => (/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i.test(t) ? t : 'application/octet-stream')

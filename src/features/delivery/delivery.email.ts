@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { Deps } from '../../deps.ts'
 import type { Logger } from '../../logger.ts'
 import type { Delivery } from '../../store/routing.port.ts'
@@ -20,10 +21,25 @@ async function send(deps: EmailDeps, delivery: Delivery): Promise<AttemptOutcome
   const content = await loadDeliveryContent(deps, delivery.messageId)
   if (!content) return { ok: false, permanent: true, error: 'message gone' }
   const messageId = `<${delivery.id}@${mailDomain(deps.config.mail.from)}>`
-  const files = await Promise.all(
-    content.clean.map(async (f) => ({ filename: f.name, content: await f.read(), contentType: f.type })),
-  )
-  await deps.mailer.send({
+  // Files stream from their blobs into the SMTP connection, never whole in memory.
+  const files = content.clean.map((f) => ({ filename: f.name, content: f.open(), contentType: f.type }))
+  try {
+    await sendMail(deps, delivery, content, messageId, files)
+  } finally {
+    // A failed send leaves streams unread: close their files now rather than at garbage collection.
+    for (const f of files) f.content.destroy()
+  }
+  return { ok: true, externalId: messageId }
+}
+
+function sendMail(
+  deps: EmailDeps,
+  delivery: Delivery,
+  content: DeliveryContent,
+  messageId: string,
+  files: { filename: string; content: Readable; contentType: string }[],
+) {
+  return deps.mailer.send({
     to: delivery.destination,
     subject: `[${content.thread.reference}] ${content.categoryLabel}`,
     text: mailText(content),
@@ -39,7 +55,6 @@ async function send(deps: EmailDeps, delivery: Delivery): Promise<AttemptOutcome
       ...files,
     ],
   })
-  return { ok: true, externalId: messageId }
 }
 
 function mailText(c: DeliveryContent): string {

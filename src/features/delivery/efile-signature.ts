@@ -18,6 +18,22 @@ export function signEfileRequest(secret: Buffer, body: Buffer, now: Date): strin
   return `t=${t},v1=${mac(secret, t, body).toString('hex')}`
 }
 
+/** signEfileRequest over a body given as chunks (read once), with the body's length. */
+export async function signEfileStream(
+  secret: Buffer,
+  chunks: AsyncIterable<Buffer>,
+  now: Date,
+): Promise<{ signature: string; length: number }> {
+  const t = String(Math.floor(now.getTime() / 1000))
+  const hmac = createHmac('sha256', secret).update(`${t}.`)
+  let length = 0
+  for await (const chunk of chunks) {
+    hmac.update(chunk)
+    length += chunk.length
+  }
+  return { signature: `t=${t},v1=${hmac.digest('hex')}`, length }
+}
+
 /** True when header is a valid signature of body by secret, made within toleranceSeconds of now. */
 export function verifyEfileSignature(
   secret: Buffer,
