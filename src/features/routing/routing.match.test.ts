@@ -15,7 +15,16 @@ const facts = (
 ) => {
   let reads = 0
   return {
-    f: { category: 'general', kind: 'message', hasAttachments: false, ...over, text: () => (reads++, text) },
+    f: {
+      category: 'general',
+      kind: 'message',
+      hasAttachments: false,
+      ...over,
+      text: () => {
+        reads++
+        return text
+      },
+    },
     reads: () => reads,
   }
 }
