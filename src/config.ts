@@ -125,6 +125,40 @@ export const envSchema = z.object({
     .string()
     .optional()
     .describe('Path of the key file (default DATA_DIR/keys.json); generated on first start when embedded.'),
+  NOTICE_DEEMED_DAYS: int(1, 30)
+    .optional()
+    .describe(
+      'Days after the notification until an online notice counts as delivered; default 4 (§ 37 Abs. 2a SGB X, notices provided after 31 Dec 2024), 3 before.',
+    ),
+  NOTICE_POSTAL_FALLBACK_DAYS: int(1, 365)
+    .optional()
+    .describe(
+      'Also send a letter when an online notice is not retrieved within this many days (off when unset).',
+    ),
+  NOTICE_PUBLIC_HOLIDAYS: z
+    .string()
+    .regex(/^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2})*$/, 'comma-separated YYYY-MM-DD dates')
+    .optional()
+    .describe(
+      'Public holidays (YYYY-MM-DD, comma-separated) that move an objection deadline to the next working day.',
+    ),
+  NOTICE_RETURN_ADDRESS: z
+    .string()
+    .max(120)
+    .optional()
+    .describe('Return address line printed above the window of letters (default: the office name).'),
+  NOTIFY_DEBOUNCE_SECONDS: int(0, 86_400)
+    .default(60)
+    .describe(
+      'New messages for one citizen within this many seconds become one notification email (0: at once).',
+    ),
+  SMS_PROVIDER_URL: z
+    .url()
+    .optional()
+    .describe(
+      'HTTP endpoint of the SMS provider (POST JSON {to, text}); without it SMS are written to DATA_DIR/sms-outbox.',
+    ),
+  SMS_PROVIDER_TOKEN: z.string().optional().describe('Bearer token for SMS_PROVIDER_URL.'),
 })
 
 export type Env = z.input<typeof envSchema>
@@ -147,6 +181,16 @@ export type Config = Readonly<{
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
+  notices: Readonly<{
+    deemedDays?: number
+    postalFallbackDays?: number
+    holidays: readonly string[]
+    returnAddress?: string
+  }>
+  notify: Readonly<{
+    debounceSeconds: number
+    sms: Readonly<{ url?: string; token?: string; outboxDir: string }>
+  }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -225,6 +269,20 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       generateIfMissing: !production && !e.POSTKORB_KEYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    notices: {
+      deemedDays: e.NOTICE_DEEMED_DAYS,
+      postalFallbackDays: e.NOTICE_POSTAL_FALLBACK_DAYS,
+      holidays: e.NOTICE_PUBLIC_HOLIDAYS ? e.NOTICE_PUBLIC_HOLIDAYS.split(',') : [],
+      returnAddress: e.NOTICE_RETURN_ADDRESS,
+    },
+    notify: {
+      debounceSeconds: e.NOTIFY_DEBOUNCE_SECONDS,
+      sms: {
+        url: e.SMS_PROVIDER_URL,
+        token: e.SMS_PROVIDER_TOKEN,
+        outboxDir: path.join(dataDir, 'sms-outbox'),
+      },
+    },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,

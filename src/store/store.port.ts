@@ -1,6 +1,7 @@
 import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
+import type { NoticeRepos } from './notices.port.ts'
 import type { PostboxRepos } from './postbox.port.ts'
 import type {
   ApiToken,
@@ -88,7 +89,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, NoticeRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

@@ -3,12 +3,14 @@ import { PgTable, getTableConfig as pgConfig } from 'drizzle-orm/pg-core'
 import { SQLiteTable, getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
 import * as pgIdentity from '../../src/store/pg/schema.identity.ts'
+import * as pgNotices from '../../src/store/pg/schema.notices.ts'
 import * as pgMain from '../../src/store/pg/schema.ts'
 import * as sqliteIdentity from '../../src/store/sqlite/schema.identity.ts'
+import * as sqliteNotices from '../../src/store/sqlite/schema.notices.ts'
 import * as sqliteMain from '../../src/store/sqlite/schema.ts'
 
-const pgSchema = { ...pgMain, ...pgIdentity }
-const sqliteSchema = { ...sqliteMain, ...sqliteIdentity }
+const pgSchema = { ...pgMain, ...pgIdentity, ...pgNotices }
+const sqliteSchema = { ...sqliteMain, ...sqliteIdentity, ...sqliteNotices }
 const IDENTITY_TABLES = [
   'activation_codes',
   'email_tokens',

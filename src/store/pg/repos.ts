@@ -9,6 +9,7 @@ import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mapper
 import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
+import { pgNoticeRepos } from './repos.notices.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
 import * as s from './schema.ts'
 
@@ -29,6 +30,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     ...pgIdentityRepos(db, inTransaction),
     attachments: pgAttachmentRepo(db, inTransaction),
     postbox: pgPostboxRepo(db, inTransaction),
+    ...pgNoticeRepos(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -7,6 +7,7 @@ import type { ApiToken, AuditEntry, Citizen, Office, Staff } from '../store.type
 import { sqliteAttachmentRepo } from './repos.attachments.ts'
 import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
+import { sqliteNoticeRepos } from './repos.notices.ts'
 import { sqlitePostboxRepo } from './repos.postbox.ts'
 import * as s from './schema.ts'
 
@@ -23,6 +24,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
     ...sqliteIdentityRepos(db),
     attachments: sqliteAttachmentRepo(db),
     postbox: sqlitePostboxRepo(db),
+    ...sqliteNoticeRepos(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -1,0 +1,87 @@
+CREATE TABLE "notices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"office_id" text NOT NULL,
+	"citizen_id" text,
+	"customer_number" text NOT NULL,
+	"sender_notice_id" text NOT NULL,
+	"notice_type" text NOT NULL,
+	"digital" boolean NOT NULL,
+	"document_kind" text NOT NULL,
+	"document_state" text NOT NULL,
+	"document_detail" text,
+	"blob_key" text,
+	"dek_wrapped" "bytea" NOT NULL,
+	"dek_key_id" text NOT NULL,
+	"subject_enc" "bytea" NOT NULL,
+	"text_enc" "bytea",
+	"address_enc" "bytea",
+	"thread_id" text,
+	"reference" text NOT NULL,
+	"state" text NOT NULL,
+	"channel" text,
+	"channel_reason" text,
+	"decision" jsonb,
+	"decided_at" timestamp with time zone,
+	"message_id" text,
+	"provided_at" timestamp with time zone,
+	"notify_state" text NOT NULL,
+	"notify_error" text,
+	"notified_at" timestamp with time zone,
+	"retrieved_at" timestamp with time zone,
+	"deemed_on" text,
+	"legal_basis" text,
+	"fallback_reason" text,
+	"created_by_staff_id" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "notifications" (
+	"id" text PRIMARY KEY NOT NULL,
+	"citizen_id" text NOT NULL,
+	"message_id" text NOT NULL,
+	"channel" text NOT NULL,
+	"state" text NOT NULL,
+	"attempts" integer NOT NULL,
+	"error" text,
+	"external_id" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "postal_addresses" (
+	"citizen_id" text PRIMARY KEY NOT NULL,
+	"address_enc" "bytea" NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "print_jobs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"notice_id" text NOT NULL,
+	"office_id" text NOT NULL,
+	"state" text NOT NULL,
+	"reason" text NOT NULL,
+	"blob_key" text NOT NULL,
+	"pages" integer NOT NULL,
+	"bytes" integer NOT NULL,
+	"export_batch" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"exported_at" timestamp with time zone,
+	"handed_over_at" timestamp with time zone
+);
+--> statement-breakpoint
+ALTER TABLE "notices" ADD CONSTRAINT "notices_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notices" ADD CONSTRAINT "notices_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "postal_addresses" ADD CONSTRAINT "postal_addresses_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_notice_id_notices_id_fk" FOREIGN KEY ("notice_id") REFERENCES "public"."notices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "notices_sender_uq" ON "notices" USING btree ("office_id","sender_notice_id");--> statement-breakpoint
+CREATE INDEX "notices_message_idx" ON "notices" USING btree ("message_id");--> statement-breakpoint
+CREATE INDEX "notices_citizen_idx" ON "notices" USING btree ("citizen_id");--> statement-breakpoint
+CREATE INDEX "notices_state_idx" ON "notices" USING btree ("channel","state");--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_message_channel_uq" ON "notifications" USING btree ("message_id","channel");--> statement-breakpoint
+CREATE INDEX "notifications_citizen_state_idx" ON "notifications" USING btree ("citizen_id","state");--> statement-breakpoint
+CREATE UNIQUE INDEX "print_jobs_notice_uq" ON "print_jobs" USING btree ("notice_id");--> statement-breakpoint
+CREATE INDEX "print_jobs_state_idx" ON "print_jobs" USING btree ("state");

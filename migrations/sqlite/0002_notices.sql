@@ -1,0 +1,87 @@
+CREATE TABLE `notices` (
+	`id` text PRIMARY KEY NOT NULL,
+	`office_id` text NOT NULL,
+	`citizen_id` text,
+	`customer_number` text NOT NULL,
+	`sender_notice_id` text NOT NULL,
+	`notice_type` text NOT NULL,
+	`digital` integer NOT NULL,
+	`document_kind` text NOT NULL,
+	`document_state` text NOT NULL,
+	`document_detail` text,
+	`blob_key` text,
+	`dek_wrapped` blob NOT NULL,
+	`dek_key_id` text NOT NULL,
+	`subject_enc` blob NOT NULL,
+	`text_enc` blob,
+	`address_enc` blob,
+	`thread_id` text,
+	`reference` text NOT NULL,
+	`state` text NOT NULL,
+	`channel` text,
+	`channel_reason` text,
+	`decision` text,
+	`decided_at` integer,
+	`message_id` text,
+	`provided_at` integer,
+	`notify_state` text NOT NULL,
+	`notify_error` text,
+	`notified_at` integer,
+	`retrieved_at` integer,
+	`deemed_on` text,
+	`legal_basis` text,
+	`fallback_reason` text,
+	`created_by_staff_id` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`office_id`) REFERENCES `offices`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`citizen_id`) REFERENCES `citizens`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notices_sender_uq` ON `notices` (`office_id`,`sender_notice_id`);--> statement-breakpoint
+CREATE INDEX `notices_message_idx` ON `notices` (`message_id`);--> statement-breakpoint
+CREATE INDEX `notices_citizen_idx` ON `notices` (`citizen_id`);--> statement-breakpoint
+CREATE INDEX `notices_state_idx` ON `notices` (`channel`,`state`);--> statement-breakpoint
+CREATE TABLE `notifications` (
+	`id` text PRIMARY KEY NOT NULL,
+	`citizen_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`state` text NOT NULL,
+	`attempts` integer NOT NULL,
+	`error` text,
+	`external_id` text,
+	`created_at` integer NOT NULL,
+	`sent_at` integer,
+	FOREIGN KEY (`citizen_id`) REFERENCES `citizens`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notifications_message_channel_uq` ON `notifications` (`message_id`,`channel`);--> statement-breakpoint
+CREATE INDEX `notifications_citizen_state_idx` ON `notifications` (`citizen_id`,`state`);--> statement-breakpoint
+CREATE TABLE `postal_addresses` (
+	`citizen_id` text PRIMARY KEY NOT NULL,
+	`address_enc` blob NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`citizen_id`) REFERENCES `citizens`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `print_jobs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`notice_id` text NOT NULL,
+	`office_id` text NOT NULL,
+	`state` text NOT NULL,
+	`reason` text NOT NULL,
+	`blob_key` text NOT NULL,
+	`pages` integer NOT NULL,
+	`bytes` integer NOT NULL,
+	`export_batch` text,
+	`created_at` integer NOT NULL,
+	`exported_at` integer,
+	`handed_over_at` integer,
+	FOREIGN KEY (`notice_id`) REFERENCES `notices`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`office_id`) REFERENCES `offices`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `print_jobs_notice_uq` ON `print_jobs` (`notice_id`);--> statement-breakpoint
+CREATE INDEX `print_jobs_state_idx` ON `print_jobs` (`state`);

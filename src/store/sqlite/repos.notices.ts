@@ -1,0 +1,148 @@
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import type { Notice, Notification, PrintJob } from '../notices.types.ts'
+import type { SqliteDb, SyncRepos } from './repos.ts'
+import * as n from './schema.notices.ts'
+
+const t = n.notices
+const p = n.printJobs
+const q = n.notifications
+const one = <T>(rows: T[]): T | null => rows[0] ?? null
+
+/** Notices, print jobs, notifications and postal addresses; synchronous like every SQLite repo. */
+export function sqliteNoticeRepos(
+  db: SqliteDb,
+): Pick<SyncRepos, 'notices' | 'printJobs' | 'notifications' | 'postalAddresses'> {
+  return {
+    notices: {
+      create(notice) {
+        db.insert(t).values(notice).run()
+      },
+      get: (officeId, id) =>
+        one(
+          db
+            .select()
+            .from(t)
+            .where(and(eq(t.officeId, officeId), eq(t.id, id)))
+            .all(),
+        ) as Notice | null,
+      getBySender: (officeId, senderNoticeId) =>
+        one(
+          db
+            .select()
+            .from(t)
+            .where(and(eq(t.officeId, officeId), eq(t.senderNoticeId, senderNoticeId)))
+            .all(),
+        ) as Notice | null,
+      getForJob: (id) => one(db.select().from(t).where(eq(t.id, id)).all()) as Notice | null,
+      getByMessage: (messageId) =>
+        one(db.select().from(t).where(eq(t.messageId, messageId)).all()) as Notice | null,
+      update: (id, patch, states) =>
+        db
+          .update(t)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(states ? and(eq(t.id, id), inArray(t.state, [...states])) : eq(t.id, id))
+          .run().changes > 0,
+      decide: (id, patch) =>
+        db
+          .update(t)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(and(eq(t.id, id), isNull(t.channel)))
+          .run().changes > 0,
+      markRetrieved: (messageId, at) =>
+        db
+          .update(t)
+          .set({ retrievedAt: at, updatedAt: new Date() })
+          .where(and(eq(t.messageId, messageId), isNull(t.retrievedAt)))
+          .run().changes > 0,
+      listUnretrieved: (before, limit) =>
+        db
+          .select()
+          .from(t)
+          .where(
+            and(
+              eq(t.channel, 'online'),
+              eq(t.state, 'provided'),
+              isNotNull(t.providedAt),
+              lt(t.providedAt, before),
+              isNull(t.retrievedAt),
+              isNull(t.fallbackReason),
+            ),
+          )
+          .orderBy(asc(t.providedAt))
+          .limit(limit)
+          .all() as Notice[],
+    },
+    printJobs: {
+      create: (job) => db.insert(p).values(job).onConflictDoNothing().run().changes > 0,
+      getByNotice: (noticeId) =>
+        one(db.select().from(p).where(eq(p.noticeId, noticeId)).all()) as PrintJob | null,
+      listQueued: (limit) =>
+        db
+          .select()
+          .from(p)
+          .where(eq(p.state, 'queued'))
+          .orderBy(asc(p.createdAt), asc(p.id))
+          .limit(limit)
+          .all() as PrintJob[],
+      listBatch: (batch) =>
+        db.select().from(p).where(eq(p.exportBatch, batch)).orderBy(asc(p.createdAt)).all() as PrintJob[],
+      markExported: (ids, batch, at) =>
+        ids.length === 0
+          ? 0
+          : db
+              .update(p)
+              .set({ state: 'exported', exportBatch: batch, exportedAt: at })
+              .where(and(inArray(p.id, [...ids]), eq(p.state, 'queued')))
+              .run().changes,
+      markHandedOver: (batch, at) =>
+        db
+          .update(p)
+          .set({ state: 'handed_over', handedOverAt: at })
+          .where(and(eq(p.exportBatch, batch), eq(p.state, 'exported')))
+          .returning()
+          .all() as PrintJob[],
+    },
+    notifications: {
+      enqueue: (row) => db.insert(q).values(row).onConflictDoNothing().run().changes > 0,
+      listPending: (citizenId) =>
+        db
+          .select()
+          .from(q)
+          .where(and(eq(q.citizenId, citizenId), eq(q.state, 'pending')))
+          .orderBy(asc(q.createdAt), asc(q.id))
+          .all() as Notification[],
+      listForMessage: (messageId) =>
+        db.select().from(q).where(eq(q.messageId, messageId)).orderBy(asc(q.channel)).all() as Notification[],
+      settle(ids, r) {
+        if (ids.length === 0) return
+        db.update(q)
+          .set({
+            state: r.state,
+            attempts: sql`${q.attempts} + 1`,
+            error: r.error ?? null,
+            ...(r.state === 'sent' ? { sentAt: r.at, externalId: r.externalId ?? null } : {}),
+          })
+          .where(and(inArray(q.id, [...ids]), eq(q.state, 'pending')))
+          .run()
+      },
+    },
+    postalAddresses: {
+      get: (citizenId) =>
+        one(
+          db
+            .select({ a: n.postalAddresses.addressEnc })
+            .from(n.postalAddresses)
+            .where(eq(n.postalAddresses.citizenId, citizenId))
+            .all(),
+        )?.a ?? null,
+      put(citizenId, addressEnc, at) {
+        db.insert(n.postalAddresses)
+          .values({ citizenId, addressEnc, updatedAt: at })
+          .onConflictDoUpdate({ target: n.postalAddresses.citizenId, set: { addressEnc, updatedAt: at } })
+          .run()
+      },
+      delete: (citizenId) =>
+        db.delete(n.postalAddresses).where(eq(n.postalAddresses.citizenId, citizenId)).run().changes > 0,
+    },
+  }
+}
