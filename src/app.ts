@@ -13,6 +13,7 @@ import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
+import { isNoticeUpload, noticeRoutes } from './features/notices/notices.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
@@ -46,7 +47,12 @@ export function createApp(deps: AppDeps) {
     },
   })
   // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself.
-  app.use((c, next) => (isStreamedUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)))
+  app.use((c, next) =>
+    isStreamedUpload(c.req.method, c.req.path) ||
+    isNoticeUpload(c.req.method, c.req.path, c.req.header('content-type'))
+      ? next()
+      : limitBody(c, next),
+  )
 
   app.use('/v1/*', citizenSession(deps))
   app.use('/v1/*', uploadCsrfHeaderOnly())
@@ -61,6 +67,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', eidRoutes(deps))
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
+  app.route('/', noticeRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -3,7 +3,10 @@ import type { JobName, Jobs } from '../src/queue/jobs.catalog.ts'
 import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
+import { deliverNoticeJob } from './handlers/notice-deliver.handler.ts'
+import { scanUnretrievedNoticesJob } from './handlers/notice-fallback-scan.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { sendNotificationsJob } from './handlers/notify-send.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -18,7 +21,13 @@ export const registry = {
   'message.route': routeMessage,
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
+  'notice.deliver': deliverNoticeJob,
+  'notify.send': sendNotificationsJob,
+  'notice.fallback_scan': scanUnretrievedNoticesJob,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
-export const schedules: { name: JobName; cron: string }[] = [{ name: 'audit.verify', cron: '17 3 * * *' }]
+export const schedules: { name: JobName; cron: string }[] = [
+  { name: 'audit.verify', cron: '17 3 * * *' },
+  { name: 'notice.fallback_scan', cron: '40 5 * * *' },
+]

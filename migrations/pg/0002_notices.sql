@@ -46,6 +46,7 @@ CREATE TABLE "notifications" (
 	"error" text,
 	"external_id" text,
 	"created_at" timestamp with time zone NOT NULL,
+	"claimed_at" timestamp with time zone,
 	"sent_at" timestamp with time zone
 );
 --> statement-breakpoint

@@ -52,6 +52,7 @@ CREATE TABLE `notifications` (
 	`error` text,
 	`external_id` text,
 	`created_at` integer NOT NULL,
+	`claimed_at` integer,
 	`sent_at` integer,
 	FOREIGN KEY (`citizen_id`) REFERENCES `citizens`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON UPDATE no action ON DELETE cascade

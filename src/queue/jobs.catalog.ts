@@ -24,6 +24,12 @@ export const jobs = {
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
+  /** A received notice: check its document, decide the channel once, place it online or queue its letter (issue 7). */
+  'notice.deliver': def(z.object({ noticeId: z.uuid() }), { expireInSeconds: 600, batchSize: 1 }),
+  /** The debounced notifications of one citizen: one email for everything pending (issue 7). */
+  'notify.send': def(z.object({ citizenId: z.uuid() }), { retryLimit: 12, retryDelaySeconds: 5 }),
+  /** Daily: letters for online notices not retrieved within NOTICE_POSTAL_FALLBACK_DAYS (issue 7). */
+  'notice.fallback_scan': def(z.object({}), { retryLimit: 2, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

@@ -49,11 +49,14 @@ export interface PrintJobRepo {
 export interface NotificationRepo {
   /** Inserts a pending notification; false when the message already has one on that channel. */
   enqueue(n: Notification): Promise<boolean>
-  /** The citizen's pending notifications, oldest first. */
-  listPending(citizenId: string): Promise<Notification[]>
+  /**
+   * Claims the citizen's pending notifications (and ones a crashed sender claimed before staleBefore)
+   * for one sender: marks them sending and returns them, oldest first; concurrent senders get disjoint sets.
+   */
+  claim(citizenId: string, at: Date, staleBefore: Date): Promise<Notification[]>
   /** The notifications of a message. */
   listForMessage(messageId: string): Promise<Notification[]>
-  /** Sets state, error and (when sent) sentAt and externalId of pending rows, counting one attempt. */
+  /** Sets state, error and (when sent) sentAt and externalId of claimed rows, counting one attempt. */
   settle(
     ids: readonly string[],
     result: { state: NotificationState; error?: string | null; externalId?: string | null; at: Date },

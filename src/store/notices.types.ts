@@ -100,7 +100,8 @@ export type PrintJob = {
 }
 
 export type NotificationChannel = 'email' | 'sms'
-export type NotificationState = 'pending' | 'sent' | 'failed'
+/** pending → sending (claimed by one notify.send) → sent | failed; back to pending for a retry. */
+export type NotificationState = 'pending' | 'sending' | 'sent' | 'failed'
 
 export type Notification = {
   id: string
@@ -112,5 +113,6 @@ export type Notification = {
   error: string | null
   externalId: string | null
   createdAt: Date
+  claimedAt: Date | null
   sentAt: Date | null
 }

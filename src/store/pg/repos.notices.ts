@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import type { NoticeRepos } from '../notices.port.ts'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { PgDb } from './repos.ts'
@@ -8,6 +8,8 @@ const t = n.notices
 const p = n.printJobs
 const q = n.notifications
 const first = <T>(rows: T[]): T | null => rows[0] ?? null
+const byAge = (a: Notification, b: Notification) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)
 
 /** Notices, print jobs, notifications and postal addresses on PostgreSQL. */
 export function pgNoticeRepos(db: PgDb): NoticeRepos {
@@ -107,12 +109,19 @@ export function pgNoticeRepos(db: PgDb): NoticeRepos {
     notifications: {
       enqueue: async (row) =>
         (await db.insert(q).values(row).onConflictDoNothing().returning({ id: q.id })).length > 0,
-      listPending: async (citizenId) =>
-        (await db
-          .select()
-          .from(q)
-          .where(and(eq(q.citizenId, citizenId), eq(q.state, 'pending')))
-          .orderBy(asc(q.createdAt), asc(q.id))) as Notification[],
+      claim: async (citizenId, at, staleBefore) =>
+        (
+          (await db
+            .update(q)
+            .set({ state: 'sending', claimedAt: at })
+            .where(
+              and(
+                eq(q.citizenId, citizenId),
+                or(eq(q.state, 'pending'), and(eq(q.state, 'sending'), lt(q.claimedAt, staleBefore))),
+              ),
+            )
+            .returning()) as Notification[]
+        ).sort(byAge),
       listForMessage: async (messageId) =>
         (await db
           .select()
@@ -129,7 +138,7 @@ export function pgNoticeRepos(db: PgDb): NoticeRepos {
             error: r.error ?? null,
             ...(r.state === 'sent' ? { sentAt: r.at, externalId: r.externalId ?? null } : {}),
           })
-          .where(and(inArray(q.id, [...ids]), eq(q.state, 'pending')))
+          .where(and(inArray(q.id, [...ids]), inArray(q.state, ['pending', 'sending'])))
       },
     },
     postalAddresses: {

@@ -93,6 +93,7 @@ export const notifications = pgTable(
     error: str('error'),
     externalId: str('external_id'),
     createdAt: time('created_at').notNull(),
+    claimedAt: time('claimed_at'),
     sentAt: time('sent_at'),
   },
   (t) => [

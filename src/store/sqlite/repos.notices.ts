@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
 import * as n from './schema.notices.ts'
@@ -7,6 +7,8 @@ const t = n.notices
 const p = n.printJobs
 const q = n.notifications
 const one = <T>(rows: T[]): T | null => rows[0] ?? null
+const byAge = (a: Notification, b: Notification) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)
 
 /** Notices, print jobs, notifications and postal addresses; synchronous like every SQLite repo. */
 export function sqliteNoticeRepos(
@@ -104,13 +106,20 @@ export function sqliteNoticeRepos(
     },
     notifications: {
       enqueue: (row) => db.insert(q).values(row).onConflictDoNothing().run().changes > 0,
-      listPending: (citizenId) =>
-        db
-          .select()
-          .from(q)
-          .where(and(eq(q.citizenId, citizenId), eq(q.state, 'pending')))
-          .orderBy(asc(q.createdAt), asc(q.id))
-          .all() as Notification[],
+      claim: (citizenId, at, staleBefore) =>
+        (
+          db
+            .update(q)
+            .set({ state: 'sending', claimedAt: at })
+            .where(
+              and(
+                eq(q.citizenId, citizenId),
+                or(eq(q.state, 'pending'), and(eq(q.state, 'sending'), lt(q.claimedAt, staleBefore))),
+              ),
+            )
+            .returning()
+            .all() as Notification[]
+        ).sort(byAge),
       listForMessage: (messageId) =>
         db.select().from(q).where(eq(q.messageId, messageId)).orderBy(asc(q.channel)).all() as Notification[],
       settle(ids, r) {
@@ -122,7 +131,7 @@ export function sqliteNoticeRepos(
             error: r.error ?? null,
             ...(r.state === 'sent' ? { sentAt: r.at, externalId: r.externalId ?? null } : {}),
           })
-          .where(and(inArray(q.id, [...ids]), eq(q.state, 'pending')))
+          .where(and(inArray(q.id, [...ids]), inArray(q.state, ['pending', 'sending'])))
           .run()
       },
     },
