@@ -5,6 +5,7 @@ import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
+import { printUsage, runPrintCli } from './features/notices/print.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
@@ -18,7 +19,8 @@ const usage = `usage: postkorb <command>
   seed --demo         create the demo office, staff and citizen
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
-  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)`
+  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
+  print export|handed-over     letters for the print service (see postkorb print)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -34,6 +36,9 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       'batch-size': { type: 'string' },
       'max-batches': { type: 'string' },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -70,6 +75,9 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (!sub) return fail(keysUsage, deps)
       return closeAll(deps, await runKeysCli(deps, sub, values))
+    case 'print':
+      if (!sub) return fail(printUsage, deps)
+      return closeAll(deps, await runPrintCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':
