@@ -6,6 +6,7 @@ import { type AppDeps, buildDeps, type Deps } from './deps.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
+import { requeueFailedScans } from './features/upload-check/quarantine.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
 import { waitForPg } from './store/pg/connect.ts'
@@ -18,7 +19,8 @@ const usage = `usage: postkorb <command>
   seed --demo         create the demo office, staff and citizen
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
-  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)`
+  keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
+  scans requeue       check every scan_failed upload again (after the virus scanner is back)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -70,6 +72,13 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (!sub) return fail(keysUsage, deps)
       return closeAll(deps, await runKeysCli(deps, sub, values))
+    case 'scans': {
+      if (sub !== 'requeue') return fail(usage, deps)
+      await deps.queue.start()
+      const requeued = await requeueFailedScans(deps)
+      console.log(JSON.stringify({ requeued }))
+      return closeAll(deps, 0)
+    }
     case 'serve':
     case 'worker':
     case 'start':

@@ -4,6 +4,7 @@ import type { JobContext, PayloadOf } from '../src/queue/queue.port.ts'
 import { verifyAuditChain } from './handlers/audit-verify.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { purgeQuarantined } from './handlers/quarantine-purge.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -18,7 +19,11 @@ export const registry = {
   'message.route': routeMessage,
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
+  'quarantine.purge': purgeQuarantined,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
-export const schedules: { name: JobName; cron: string }[] = [{ name: 'audit.verify', cron: '17 3 * * *' }]
+export const schedules: { name: JobName; cron: string }[] = [
+  { name: 'audit.verify', cron: '17 3 * * *' },
+  { name: 'quarantine.purge', cron: '43 2 * * *' },
+]

@@ -24,6 +24,8 @@ export const jobs = {
   'upload.check': def(z.object({ attachmentId: z.uuid() })),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
+  /** Deletes quarantined blobs past QUARANTINE_RETENTION_DAYS (issue 5, scheduled). */
+  'quarantine.purge': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

@@ -15,6 +15,7 @@ import type {
   Office,
   Staff,
 } from './store.types.ts'
+import type { UploadCheckRepos } from './upload-checks.port.ts'
 
 /** Offices and their routing configuration. */
 export interface OfficeRepo {
@@ -88,7 +89,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, UploadCheckRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

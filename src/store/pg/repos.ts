@@ -10,6 +10,7 @@ import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
+import { pgUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
 /** The pool-backed database or one of its transactions: both run the same queries. */
@@ -29,6 +30,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     ...pgIdentityRepos(db, inTransaction),
     attachments: pgAttachmentRepo(db, inTransaction),
     postbox: pgPostboxRepo(db, inTransaction),
+    uploadChecks: pgUploadCheckRepo(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -8,6 +8,7 @@ import { sqliteAttachmentRepo } from './repos.attachments.ts'
 import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
 import { sqlitePostboxRepo } from './repos.postbox.ts'
+import { sqliteUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
 export type SqliteDb = BetterSQLite3Database<typeof s>
@@ -23,6 +24,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
     ...sqliteIdentityRepos(db),
     attachments: sqliteAttachmentRepo(db),
     postbox: sqlitePostboxRepo(db),
+    uploadChecks: sqliteUploadCheckRepo(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
