@@ -7,6 +7,7 @@ import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { printUsage, runPrintCli } from './features/notices/print.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
+import { requeueFailedScans } from './features/upload-check/quarantine.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
 import { waitForPg } from './store/pg/connect.ts'
@@ -20,7 +21,8 @@ const usage = `usage: postkorb <command>
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
   keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
-  print export|handed-over     letters for the print service (see postkorb print)`
+  print export|handed-over     letters for the print service (see postkorb print)
+  scans requeue       check every scan_failed upload again (after the virus scanner is back)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -78,6 +80,13 @@ async function main(argv: string[]): Promise<number> {
     case 'print':
       if (!sub) return fail(printUsage, deps)
       return closeAll(deps, await runPrintCli(deps, sub, values))
+    case 'scans': {
+      if (sub !== 'requeue') return fail(usage, deps)
+      await deps.queue.start()
+      const requeued = await requeueFailedScans(deps)
+      console.log(JSON.stringify({ requeued }))
+      return closeAll(deps, 0)
+    }
     case 'serve':
     case 'worker':
     case 'start':

@@ -59,6 +59,29 @@ export const envSchema = z.object({
   CLAMD_HOST: z.string().optional().describe('TCP host of clamd.'),
   CLAMD_PORT: int(1, 65535).default(3310).describe('TCP port of clamd.'),
   CLAMD_TIMEOUT_MS: int(100, 600_000).default(60_000).describe('Time allowed for one clamd scan.'),
+  ALLOWED_UPLOAD_TYPES: z
+    .string()
+    .default('application/pdf,image/jpeg,image/png')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['application/pdf', 'image/jpeg', 'image/png'])).min(1))
+    .describe(
+      'File types (by their bytes) the upload check accepts, comma-separated: a subset of PDF, JPEG, PNG.',
+    ),
+  QUARANTINE_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe(
+      'Days infected and refused files stay in quarantine (encrypted) before the purge job deletes them.',
+    ),
+  MAX_IMAGE_PIXELS: int(1, 1_000_000_000)
+    .default(50_000_000)
+    .describe(
+      'Largest width × height an uploaded image may declare; larger ones are refused before decoding.',
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
@@ -179,6 +202,7 @@ export type Config = Readonly<{
   log: Readonly<{ level: string }>
   queue: Readonly<{ concurrency: number; pollMs: number }>
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
+  uploadCheck: Readonly<{ allowedTypes: readonly string[]; quarantineDays: number; maxImagePixels: number }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
   notices: Readonly<{
@@ -261,6 +285,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       port: e.CLAMD_PORT,
       timeoutMs: e.CLAMD_TIMEOUT_MS,
       required: production,
+    },
+    uploadCheck: {
+      allowedTypes: e.ALLOWED_UPLOAD_TYPES,
+      quarantineDays: e.QUARANTINE_RETENTION_DAYS,
+      maxImagePixels: e.MAX_IMAGE_PIXELS,
     },
     keys: {
       inline: e.POSTKORB_KEYS,

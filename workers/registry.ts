@@ -7,6 +7,7 @@ import { deliverNoticeJob } from './handlers/notice-deliver.handler.ts'
 import { scanUnretrievedNoticesJob } from './handlers/notice-fallback-scan.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { sendNotificationsJob } from './handlers/notify-send.handler.ts'
+import { purgeQuarantined } from './handlers/quarantine-purge.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
 
 export type BoundHandler<N extends JobName> = (
@@ -24,10 +25,12 @@ export const registry = {
   'notice.deliver': deliverNoticeJob,
   'notify.send': sendNotificationsJob,
   'notice.fallback_scan': scanUnretrievedNoticesJob,
+  'quarantine.purge': purgeQuarantined,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
 export const schedules: { name: JobName; cron: string }[] = [
   { name: 'audit.verify', cron: '17 3 * * *' },
   { name: 'notice.fallback_scan', cron: '40 5 * * *' },
+  { name: 'quarantine.purge', cron: '43 2 * * *' },
 ]

@@ -30,6 +30,8 @@ export const jobs = {
   'notify.send': def(z.object({ citizenId: z.uuid() }), { retryLimit: 12, retryDelaySeconds: 5 }),
   /** Daily: letters for online notices not retrieved within NOTICE_POSTAL_FALLBACK_DAYS (issue 7). */
   'notice.fallback_scan': def(z.object({}), { retryLimit: 2, batchSize: 1 }),
+  /** Deletes quarantined blobs past QUARANTINE_RETENTION_DAYS (issue 5, scheduled). */
+  'quarantine.purge': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

@@ -16,6 +16,7 @@ import type {
   Office,
   Staff,
 } from './store.types.ts'
+import type { UploadCheckRepos } from './upload-checks.port.ts'
 
 /** Offices and their routing configuration. */
 export interface OfficeRepo {
@@ -89,7 +90,7 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, NoticeRepos {
+export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, NoticeRepos, UploadCheckRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

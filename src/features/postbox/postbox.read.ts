@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.ts'
 import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, MessageCursor, MessageListItem, Thread } from '../../store/postbox.port.ts'
 import type { Citizen } from '../../store/store.types.ts'
+import { refusalOf } from '../upload-check/upload-check.texts.ts'
 import { type CitizenKeys, keysOf, openAttachmentName, openBody, openSubject } from './postbox.crypto.ts'
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { ListQuery } from './postbox.schemas.ts'
@@ -109,6 +110,7 @@ function threadView(keys: CitizenKeys, thread: Thread, messages: Message[], atta
         size: a.size,
         type: a.declaredType,
         state: a.scanState,
+        refusal: refusalOf(a),
       })),
     })),
   }

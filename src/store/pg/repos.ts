@@ -11,6 +11,7 @@ import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import { pgNoticeRepos } from './repos.notices.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
+import { pgUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
 /** The pool-backed database or one of its transactions: both run the same queries. */
@@ -31,6 +32,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     attachments: pgAttachmentRepo(db, inTransaction),
     postbox: pgPostboxRepo(db, inTransaction),
     ...pgNoticeRepos(db),
+    uploadChecks: pgUploadCheckRepo(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }
