@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { newBlobKey } from '../../blobs/blobs.port.ts'
 import { indexTokens } from '../../crypto/blind-index.ts'
-import { openForCitizen, sealForCitizen } from '../../crypto/citizen-keys.ts'
+import { openForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
 import type { FallbackReason, Notice } from '../../store/notices.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
-import type { Citizen } from '../../store/store.types.ts'
 import { keysOf, sealBody, sealSubject } from '../postbox/postbox.crypto.ts'
 import { decideChannel } from './notices.channel.ts'
-import { checkNoticeDocument, readNoticePdf } from './notices.check.ts'
+import { checkNoticeDocument, noticeAttachmentId, noticeFileName, readNoticePdf } from './notices.check.ts'
 import { noticeKey, openNoticeField } from './notices.crypto.ts'
 import { buildLetter } from './notices.letter.ts'
 import type { NoticeText } from './notices.schemas.ts'
@@ -134,39 +133,27 @@ async function placeOnline(deps: DeliverDeps, notice: Notice): Promise<void> {
     retrievedAt: null,
     trashedAt: null,
   }
-  const file = notice.blobKey ? await copyPdfForCitizen(deps, notice, citizen, keys.dek) : null
+  // The PDF passed the check as the citizen's own attachment; binding it releases it with the message.
+  const attachmentId = notice.blobKey ? noticeAttachmentId(notice.id) : null
+  const tokens = indexTokens(keys.index, [subject, body, ...(attachmentId ? [noticeFileName(notice)] : [])])
   try {
     await deps.store.transaction(async (tx) => {
-      if (
-        !(await tx.notices.update(
-          notice.id,
-          { messageId, threadId: thread.id, providedAt: now, state: 'provided', notifyState: 'pending' },
-          ['received'],
-        ))
-      )
-        throw new AlreadyDone()
+      const placed = {
+        messageId,
+        threadId: thread.id,
+        providedAt: now,
+        state: 'provided' as const,
+        notifyState: 'pending' as const,
+      }
+      if (!(await tx.notices.update(notice.id, placed, ['received']))) throw new AlreadyDone()
       if (linked) await tx.postbox.updateThread(citizen.id, thread.id, { updatedAt: now })
       else await tx.postbox.createThread(thread)
-      await tx.postbox.insertMessage(
-        message,
-        indexTokens(keys.index, [subject, body, ...(file ? [file.name] : [])]),
-      )
-      if (file) {
-        await tx.attachments.create({
-          id: file.id,
-          citizenId: citizen.id,
-          nameEnc: file.nameEnc,
-          declaredType: 'application/pdf',
-          size: file.size,
-          blobKey: file.blobKey,
-          createdAt: now,
-        })
-        await tx.attachments.bindToMessage(citizen.id, messageId, [file.id])
-        await tx.attachments.setScanResult(file.id, {
-          state: 'clean',
-          detectedType: 'application/pdf',
-          detail: 'notice document check',
-        })
+      await tx.postbox.insertMessage(message, tokens)
+      if (attachmentId) {
+        const checked = await tx.attachments.get(citizen.id, attachmentId)
+        if (checked?.scanState !== 'clean' || checked.messageId !== null)
+          throw new Error('notice attachment is not a clean, unbound file')
+        await tx.attachments.bindToMessage(citizen.id, messageId, [attachmentId])
       }
       await tx.audit.append({
         actorKind: 'system',
@@ -180,31 +167,10 @@ async function placeOnline(deps: DeliverDeps, notice: Notice): Promise<void> {
       await deps.queue.send('notify.citizen', { citizenId: citizen.id, messageId }, { tx })
     })
   } catch (err) {
-    if (file) await deps.blobs.delete(file.blobKey)
     if (err instanceof AlreadyDone) return
     throw err
   }
   deps.log.info({ noticeId: notice.id, messageId }, 'notice provided in the postbox')
-}
-
-/** Re-encrypts the checked notice PDF under the citizen's key as an attachment blob. */
-async function copyPdfForCitizen(deps: DeliverDeps, notice: Notice, citizen: Citizen, citizenDek: Buffer) {
-  const id = randomUUID()
-  const blobKey = newBlobKey()
-  const name = `Bescheid-${notice.reference}.pdf`
-  const source = deps.blobs.get(notice.blobKey ?? '', {
-    dek: noticeKey(deps.keyring, notice),
-    blobId: notice.id,
-  })
-  const { size } = await deps.blobs.put(blobKey, source, { dek: citizenDek, blobId: id })
-  return {
-    id,
-    blobKey,
-    size,
-    name,
-    nameEnc: sealForCitizen(citizenDek, 'attachments', id, 'name', name),
-    citizen,
-  }
 }
 
 /** The recipient lines: the address the office sent with the notice, else the one in the citizen's profile. */
