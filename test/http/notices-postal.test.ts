@@ -192,6 +192,27 @@ describeBackends('notices delivered by post', (kind) => {
     }
   })
 
+  it('checks the PDF of a customer without a postbox before printing it, and refuses an infected one', async () => {
+    w = await noticeWorld(kind)
+    const clean = await postPdfNotice(
+      w,
+      { customerNumber: 'K-LETTER-ONLY', postalAddress: { lines: ADDRESS } },
+      await samplePdf(1),
+    )
+    const eicar = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+    const bad = await postPdfNotice(
+      w,
+      { customerNumber: 'K-LETTER-ONLY-2', postalAddress: { lines: ADDRESS } },
+      Buffer.concat([await samplePdf(1), Buffer.from(`\n%${eicar}\n`)]),
+    )
+    const ok = await waitNotice(w, clean.json.id, (x) => x.state === 'printing')
+    expect(ok).toMatchObject({ citizenId: null, documentState: 'clean' })
+    expect(readBack((await letterOf(w, ok.id)).pdf).info.Pages).toBe('2')
+    const refused = await waitNotice(w, bad.json.id, (x) => x.state === 'refused')
+    expect(refused.documentState).toBe('infected')
+    expect(await w.t.deps.store.printJobs.getByNotice(bad.json.id)).toBeNull()
+  })
+
   it('shows nothing of a letter in the citizen postbox', async () => {
     w = await noticeWorld(kind)
     const c = await activatedCitizen(w, { onlineComm: false })
