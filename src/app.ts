@@ -9,6 +9,7 @@ import {
   isStreamedUpload,
   uploadCsrfHeaderOnly,
 } from './features/attachments/attachments.routes.ts'
+import { deliveryRoutes } from './features/delivery/delivery.routes.ts'
 import { eidRoutes } from './features/eid/eid.routes.ts'
 import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
@@ -16,6 +17,8 @@ import { mfaRoutes } from './features/mfa/mfa.routes.ts'
 import { isNoticeUpload, noticeRoutes } from './features/notices/notices.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
+import { routingRoutes } from './features/routing/routing.routes.ts'
+import { serviceCenterRoutes } from './features/service-center/service-center.routes.ts'
 import { staffRoutes } from './features/staff/staff.routes.ts'
 import type { AppEnv } from './http/app-env.ts'
 import { citizenSession, csrfProtection } from './http/citizen-session.ts'
@@ -68,6 +71,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
   app.route('/', noticeRoutes(deps))
+  app.route('/', routingRoutes(deps))
+  app.route('/', deliveryRoutes(deps))
+  app.route('/', serviceCenterRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { startWorkers } from '../workers/main.ts'
 import { type Config, ConfigError, parseConfig, readEnv } from './config.ts'
 import { type AppDeps, buildDeps, type Deps } from './deps.ts'
+import { deliveriesUsage, runDeliveriesCli } from './features/delivery/delivery.cli.ts'
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
 import { printUsage, runPrintCli } from './features/notices/print.cli.ts'
@@ -22,7 +23,8 @@ const usage = `usage: postkorb <command>
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
   keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
   print export|handed-over     letters for the print service (see postkorb print)
-  scans requeue       check every scan_failed upload again (after the virus scanner is back)`
+  scans requeue       check every scan_failed upload again (after the virus scanner is back)
+  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       limit: { type: 'string' },
       batch: { type: 'string' },
+      id: { type: 'string' },
+      failed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -87,6 +91,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify({ requeued }))
       return closeAll(deps, 0)
     }
+    case 'deliveries':
+      if (!sub) return fail(deliveriesUsage, deps)
+      return closeAll(deps, await runDeliveriesCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':

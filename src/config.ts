@@ -94,6 +94,19 @@ export const envSchema = z.object({
     .min(3)
     .default('Postkorb <postkorb@localhost>')
     .describe('Sender of every email Postkorb sends.'),
+  MAIL_REPLY_LOCAL: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,12}$/, 'lower-case letters, digits, . _ - (at most 13)')
+    .default('postkorb')
+    .describe('Local part of the signed reply address <local>+<token>@MAIL_REPLY_DOMAIN (at most 13 chars).'),
+  MAIL_REPLY_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name')
+    .default('reply.localhost')
+    .describe('Domain whose mail the gateway pipes to /v1/inbound/email (reply addresses of routed mail).'),
+  REPLY_TOKEN_DAYS: int(1, 3650)
+    .default(90)
+    .describe('Days a signed reply address in a routed email stays valid.'),
   SESSION_IDLE_MINUTES: int(1, 24 * 60)
     .default(30)
     .describe('A citizen session ends after this long without a request.'),
@@ -182,6 +195,24 @@ export const envSchema = z.object({
       'HTTP endpoint of the SMS provider (POST JSON {to, text}); without it SMS are written to DATA_DIR/sms-outbox.',
     ),
   SMS_PROVIDER_TOKEN: z.string().optional().describe('Bearer token for SMS_PROVIDER_URL.'),
+  DELIVERY_MAX_ATTEMPTS: int(1, 100)
+    .default(8)
+    .describe('Attempts of one delivery (e-file, email) before it is marked failed for an admin to replay.'),
+  DELIVERY_RETRY_BASE_MS: int(10, 3_600_000)
+    .default(5000)
+    .describe('Delay before the first delivery retry; doubles per attempt, with up to 50 % random jitter.'),
+  DELIVERY_RETRY_MAX_MS: int(10, 86_400_000)
+    .default(3_600_000)
+    .describe('Longest delay between two delivery attempts.'),
+  EFILE_TIMEOUT_MS: int(100, 600_000)
+    .default(30_000)
+    .describe('Time allowed for one e-file POST (connect, upload and answer).'),
+  CLAIM_LEASE_MINUTES: int(1, 24 * 60)
+    .default(30)
+    .describe('A claimed service-center item returns to its queue after this long without an answer.'),
+  SERVICE_CENTER_SLA_HOURS: int(1, 24 * 90)
+    .default(48)
+    .describe('Hours until a service-center item is due, for queues whose rule names no SLA of its own.'),
 })
 
 export type Env = z.input<typeof envSchema>
@@ -215,6 +246,7 @@ export type Config = Readonly<{
     debounceSeconds: number
     sms: Readonly<{ url?: string; token?: string; outboxDir: string }>
   }>
+  reply: Readonly<{ local: string; domain: string; tokenDays: number }>
   auth: Readonly<{
     cookieSecure: boolean
     sessionIdleMs: number
@@ -226,6 +258,14 @@ export type Config = Readonly<{
     activationMaxAttempts: number
     webauthn: Readonly<{ rpId: string; rpName: string; origin: string }>
     eid: Readonly<{ publicKeyPem?: string; issuer?: string; audience: string }>
+  }>
+  delivery: Readonly<{
+    maxAttempts: number
+    retryBaseMs: number
+    retryMaxMs: number
+    efileTimeoutMs: number
+    claimLeaseMs: number
+    slaHours: number
   }>
 }>
 
@@ -312,6 +352,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
         outboxDir: path.join(dataDir, 'sms-outbox'),
       },
     },
+    reply: {
+      local: e.MAIL_REPLY_LOCAL,
+      domain: e.MAIL_REPLY_DOMAIN.toLowerCase(),
+      tokenDays: e.REPLY_TOKEN_DAYS,
+    },
     auth: {
       cookieSecure: production || publicUrl.startsWith('https://'),
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
@@ -327,6 +372,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
         origin: publicUrl,
       },
       eid: { publicKeyPem: e.EID_JWT_PUBLIC_KEY, issuer: e.EID_JWT_ISSUER, audience: e.EID_JWT_AUDIENCE },
+    },
+    delivery: {
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: e.DELIVERY_RETRY_BASE_MS,
+      retryMaxMs: e.DELIVERY_RETRY_MAX_MS,
+      efileTimeoutMs: e.EFILE_TIMEOUT_MS,
+      claimLeaseMs: e.CLAIM_LEASE_MINUTES * 60_000,
+      slaHours: e.SERVICE_CENTER_SLA_HOURS,
     },
   })
 }

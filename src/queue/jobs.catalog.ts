@@ -32,6 +32,14 @@ export const jobs = {
   'notice.fallback_scan': def(z.object({}), { retryLimit: 2, batchSize: 1 }),
   /** Deletes quarantined blobs past QUARANTINE_RETENTION_DAYS (issue 5, scheduled). */
   'quarantine.purge': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
+  /** One delivery to the office's e-file endpoint (issue 6); its own retries live on the delivery row. */
+  'deliver.efile': def(z.object({ deliveryId: z.uuid() }), { expireInSeconds: 120, batchSize: 2 }),
+  /** One delivery to an office inbox by SMTP (issue 6). */
+  'deliver.email': def(z.object({ deliveryId: z.uuid() }), { expireInSeconds: 120, batchSize: 2 }),
+  /** One delivery into a service-center queue: an item with its due date (issue 6). */
+  'deliver.queue': def(z.object({ deliveryId: z.uuid() })),
+  /** Scheduled: marks overdue service-center items and returns expired claims to their queue (issue 6). */
+  'service-center.sweep': def(z.object({}), { retryLimit: 1, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

@@ -3,6 +3,7 @@ import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
 import type { NoticeRepos } from './notices.port.ts'
 import type { PostboxRepos } from './postbox.port.ts'
+import type { RoutingRepos } from './routing.port.ts'
 import type {
   ApiToken,
   AuditEntry,
@@ -90,7 +91,13 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, NoticeRepos, UploadCheckRepos {
+export interface Repos
+  extends IdentityRepos,
+    AttachmentRepos,
+    PostboxRepos,
+    NoticeRepos,
+    UploadCheckRepos,
+    RoutingRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

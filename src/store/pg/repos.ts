@@ -11,6 +11,7 @@ import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import { pgNoticeRepos } from './repos.notices.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
+import { pgRoutingRepos } from './repos.routing.ts'
 import { pgUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
@@ -33,6 +34,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     postbox: pgPostboxRepo(db, inTransaction),
     ...pgNoticeRepos(db),
     uploadChecks: pgUploadCheckRepo(db),
+    ...pgRoutingRepos(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -9,6 +9,7 @@ import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
 import { sqliteNoticeRepos } from './repos.notices.ts'
 import { sqlitePostboxRepo } from './repos.postbox.ts'
+import { sqliteRoutingRepos } from './repos.routing.ts'
 import { sqliteUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
@@ -27,6 +28,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
     postbox: sqlitePostboxRepo(db),
     ...sqliteNoticeRepos(db),
     uploadChecks: sqliteUploadCheckRepo(db),
+    ...sqliteRoutingRepos(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

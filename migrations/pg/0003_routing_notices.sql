@@ -71,6 +71,23 @@ CREATE TABLE "print_jobs" (
 	"handed_over_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "service_center_items" (
+	"id" text PRIMARY KEY NOT NULL,
+	"office_id" text NOT NULL,
+	"delivery_id" text NOT NULL,
+	"message_id" text NOT NULL,
+	"thread_id" text NOT NULL,
+	"queue" text NOT NULL,
+	"state" text NOT NULL,
+	"claimed_by" text,
+	"lease_until" timestamp with time zone,
+	"due_at" timestamp with time zone NOT NULL,
+	"overdue" boolean NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	"closed_at" timestamp with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "notices" ADD CONSTRAINT "notices_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "notices" ADD CONSTRAINT "notices_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "notifications" ADD CONSTRAINT "notifications_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -78,6 +95,10 @@ ALTER TABLE "notifications" ADD CONSTRAINT "notifications_message_id_messages_id
 ALTER TABLE "postal_addresses" ADD CONSTRAINT "postal_addresses_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_notice_id_notices_id_fk" FOREIGN KEY ("notice_id") REFERENCES "public"."notices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_delivery_id_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."deliveries"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_thread_id_threads_id_fk" FOREIGN KEY ("thread_id") REFERENCES "public"."threads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "notices_sender_uq" ON "notices" USING btree ("office_id","sender_notice_id");--> statement-breakpoint
 CREATE INDEX "notices_message_idx" ON "notices" USING btree ("message_id");--> statement-breakpoint
 CREATE INDEX "notices_citizen_idx" ON "notices" USING btree ("citizen_id");--> statement-breakpoint
@@ -85,4 +106,7 @@ CREATE INDEX "notices_state_idx" ON "notices" USING btree ("channel","state");--
 CREATE UNIQUE INDEX "notifications_message_channel_uq" ON "notifications" USING btree ("message_id","channel");--> statement-breakpoint
 CREATE INDEX "notifications_citizen_state_idx" ON "notifications" USING btree ("citizen_id","state");--> statement-breakpoint
 CREATE UNIQUE INDEX "print_jobs_notice_uq" ON "print_jobs" USING btree ("notice_id");--> statement-breakpoint
-CREATE INDEX "print_jobs_state_idx" ON "print_jobs" USING btree ("state");
+CREATE INDEX "print_jobs_state_idx" ON "print_jobs" USING btree ("state");--> statement-breakpoint
+CREATE UNIQUE INDEX "service_center_items_delivery_uq" ON "service_center_items" USING btree ("delivery_id");--> statement-breakpoint
+CREATE INDEX "service_center_items_queue_idx" ON "service_center_items" USING btree ("office_id","queue","state","due_at");--> statement-breakpoint
+CREATE INDEX "service_center_items_due_idx" ON "service_center_items" USING btree ("state","due_at");
