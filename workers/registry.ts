@@ -8,6 +8,7 @@ import { deliverQueue } from './handlers/deliver-queue.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
 import { deliverNoticeJob } from './handlers/notice-deliver.handler.ts'
 import { scanUnretrievedNoticesJob } from './handlers/notice-fallback-scan.handler.ts'
+import { pushReceiptJob } from './handlers/notice-receipt.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
 import { sendNotificationsJob } from './handlers/notify-send.handler.ts'
 import { purgeQuarantined } from './handlers/quarantine-purge.handler.ts'
@@ -29,6 +30,7 @@ export const registry = {
   'notice.deliver': deliverNoticeJob,
   'notify.send': sendNotificationsJob,
   'notice.fallback_scan': scanUnretrievedNoticesJob,
+  'notice.receipt': pushReceiptJob,
   'quarantine.purge': purgeQuarantined,
   'deliver.efile': deliverEfile,
   'deliver.email': deliverEmail,

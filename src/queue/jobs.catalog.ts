@@ -30,6 +30,22 @@ export const jobs = {
   'notify.send': def(z.object({ citizenId: z.uuid() }), { retryLimit: 12, retryDelaySeconds: 5 }),
   /** Daily: letters for online notices not retrieved within NOTICE_POSTAL_FALLBACK_DAYS (issue 7). */
   'notice.fallback_scan': def(z.object({}), { retryLimit: 2, batchSize: 1 }),
+  /** A notice's dates pushed to the office's e-file endpoint as a signed receipt event (issue 7). */
+  'notice.receipt': def(
+    z.object({
+      noticeId: z.uuid(),
+      event: z.enum([
+        'provided',
+        'notified',
+        'notification_failed',
+        'retrieved',
+        'letter_queued',
+        'letter_handed_over',
+        'refused',
+      ]),
+    }),
+    { expireInSeconds: 120 },
+  ),
   /** Deletes quarantined blobs past QUARANTINE_RETENTION_DAYS (issue 5, scheduled). */
   'quarantine.purge': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
   /** One delivery to the office's e-file endpoint (issue 6); its own retries live on the delivery row. */

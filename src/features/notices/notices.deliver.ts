@@ -11,6 +11,7 @@ import { decideChannel } from './notices.channel.ts'
 import { checkNoticeDocument, noticeAttachmentId, noticeFileName, readNoticePdf } from './notices.check.ts'
 import { noticeKey, openNoticeField } from './notices.crypto.ts'
 import { buildLetter } from './notices.letter.ts'
+import { enqueueReceipt } from './notices.receipt.ts'
 import type { NoticeText } from './notices.schemas.ts'
 
 type DeliverDeps = Pick<
@@ -74,6 +75,7 @@ async function refuse(deps: DeliverDeps, notice: Notice, document: string) {
         officeId: notice.officeId,
         details: { document },
       })
+    if (ok) await enqueueReceipt(deps, tx, notice, 'refused')
     return ok
   })
   if (changed) deps.log.warn({ noticeId: notice.id, document }, 'notice refused: document failed the check')
@@ -165,6 +167,7 @@ async function placeOnline(deps: DeliverDeps, notice: Notice): Promise<void> {
         details: { messageId, threadId: thread.id },
       })
       await deps.queue.send('notify.citizen', { citizenId: citizen.id, messageId }, { tx })
+      await enqueueReceipt(deps, tx, notice, 'provided')
     })
   } catch (err) {
     if (err instanceof AlreadyDone) return
@@ -251,6 +254,7 @@ async function queueLetter(
       officeId: notice.officeId,
       details: { printJobId: jobId, reason, pages: letter.pages },
     })
+    await enqueueReceipt(deps, tx, notice, 'letter_queued')
     return true
   })
   if (!created) await deps.blobs.delete(blobKey)

@@ -1,13 +1,14 @@
 import type { Deps } from '../../deps.ts'
 import type { Message } from '../../store/postbox.port.ts'
 import { deemedDelivery } from './notices.dates.ts'
+import { enqueueReceipt } from './notices.receipt.ts'
 
 /**
  * The citizen's first open or download of a notice: recorded once on the notice, and when the
  * notification cannot be shown to have gone out, that day is the day of deemed delivery.
  */
 export async function recordNoticeRetrieval(
-  deps: Pick<Deps, 'store' | 'config' | 'log'>,
+  deps: Pick<Deps, 'store' | 'config' | 'log' | 'queue'>,
   message: Pick<Message, 'id' | 'kind' | 'retrievedAt'>,
 ): Promise<void> {
   if (message.kind !== 'notice' || !message.retrievedAt) return
@@ -36,12 +37,13 @@ export async function recordNoticeRetrieval(
       officeId: notice.officeId,
       details: { messageId: message.id, deemedByRetrieval: deemed !== null },
     })
+    await enqueueReceipt(deps, tx, notice, 'retrieved')
   })
 }
 
 /** A download of an attachment of a notice counts as its retrieval (first open or download). */
 export async function recordNoticeDownload(
-  deps: Pick<Deps, 'store' | 'config' | 'log' | 'clock'>,
+  deps: Pick<Deps, 'store' | 'config' | 'log' | 'clock' | 'queue'>,
   citizenId: string,
   messageId: string | null,
 ): Promise<void> {

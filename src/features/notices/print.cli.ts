@@ -10,7 +10,7 @@ type Out = { log(line: string): void; error(line: string): void }
 
 /** `postkorb print …`: returns the exit code (0 ok, 2 usage). */
 export async function runPrintCli(
-  deps: Pick<Deps, 'store' | 'blobs' | 'keyring' | 'clock' | 'log' | 'config'>,
+  deps: Pick<Deps, 'store' | 'queue' | 'blobs' | 'keyring' | 'clock' | 'log' | 'config'>,
   sub: string | undefined,
   opts: { out?: string; limit?: string; batch?: string },
   out: Out = console,

@@ -6,8 +6,9 @@ import { collectPdf } from '../../pdf/document.ts'
 import type { PrintJob } from '../../store/notices.types.ts'
 import { noticeKey } from './notices.crypto.ts'
 import { deemedDelivery } from './notices.dates.ts'
+import { enqueueReceipt } from './notices.receipt.ts'
 
-type PrintDeps = Pick<Deps, 'store' | 'blobs' | 'keyring' | 'clock' | 'log' | 'config'>
+type PrintDeps = Pick<Deps, 'store' | 'queue' | 'blobs' | 'keyring' | 'clock' | 'log' | 'config'>
 
 /** One line of the manifest for the print service: ids, counts and a checksum, no names or addresses. */
 export type ManifestEntry = {
@@ -116,7 +117,11 @@ export async function markBatchHandedOver(deps: PrintDeps, batch: string) {
     const jobs = await tx.printJobs.markHandedOver(batch, now)
     for (const job of jobs) {
       const notice = await tx.notices.getForJob(job.noticeId)
-      if (!notice || notice.deemedOn) continue
+      if (!notice) continue
+      if (notice.deemedOn) {
+        await enqueueReceipt(deps, tx, notice, 'letter_handed_over')
+        continue
+      }
       const deemed = deemedDelivery({
         channel: 'postal',
         providedAt: null,
@@ -127,6 +132,7 @@ export async function markBatchHandedOver(deps: PrintDeps, batch: string) {
       })
       if (deemed)
         await tx.notices.update(notice.id, { deemedOn: deemed.deemedOn, legalBasis: deemed.legalBasis })
+      await enqueueReceipt(deps, tx, notice, 'letter_handed_over')
     }
     await tx.audit.append({
       actorKind: 'system',

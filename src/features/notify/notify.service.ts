@@ -7,6 +7,7 @@ import type { JobContext } from '../../queue/queue.port.ts'
 import type { Notice, Notification, NotificationChannel } from '../../store/notices.types.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { deemedDelivery } from '../notices/notices.dates.ts'
+import { enqueueReceipt } from '../notices/notices.receipt.ts'
 import { createSmsSender, type SmsSender } from './notify.sms.ts'
 
 type NotifyDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'config' | 'mailer'>
@@ -187,6 +188,7 @@ async function sendEmail(deps: NotifyDeps, citizen: Citizen, rows: Notification[
         notifyError: null,
         ...(deemed ? { deemedOn: deemed.deemedOn, legalBasis: deemed.legalBasis } : {}),
       })
+      await enqueueReceipt(deps, tx, n, 'notified')
     }
   })
   deps.log.info(
@@ -222,6 +224,7 @@ async function recordFailure(deps: NotifyDeps, rows: Notification[], err: unknow
         officeId: n.officeId,
         details: { error },
       })
+      await enqueueReceipt(deps, tx, n, 'notification_failed')
       // The letter follows: notice.deliver queues it because fallbackReason is set now.
       await deps.queue.send('notice.deliver', { noticeId: n.id }, { tx })
     }
