@@ -135,6 +135,18 @@ describeBackends('notices delivered online', (kind) => {
     expect(retrieved.retrievedAt).not.toBeNull()
   })
 
+  it('counts the download of the notice as a message PDF as its first retrieval', async () => {
+    w = await noticeWorld(kind)
+    const c = await activatedCitizen(w)
+    const { json } = await postTextNotice(w, { customerNumber: c.customerNumber })
+    const n = await waitNotice(w, json.id, (x) => x.notifyState === 'sent')
+    expect(n.retrievedAt).toBeNull()
+    const res = await w.t.app.request(`/v1/postbox/messages/${n.messageId}/pdf`, { headers: c.headers() })
+    expect(res.status).toBe(200)
+    const after = await w.t.deps.store.notices.getForJob(json.id)
+    expect(after?.retrievedAt).not.toBeNull()
+  })
+
   it('refuses an infected or mistyped PDF: nothing reaches the postbox and the office sees why', async () => {
     w = await noticeWorld(kind)
     const c = await activatedCitizen(w)

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { noticeKey } from '../../src/features/notices/notices.crypto.ts'
+import { runPrintCli } from '../../src/features/notices/print.cli.ts'
 import { exportPrintBatch, markBatchHandedOver } from '../../src/features/notices/print.service.ts'
 import { collectPdf } from '../../src/pdf/document.ts'
 import { ADDRESS_FIELD, mm } from '../../templates/pdf/letter.ts'
@@ -175,6 +176,11 @@ describeBackends('notices delivered by post', (kind) => {
         String(entry.pages),
       )
       expect(await exportPrintBatch(w.t.deps, out)).toBeNull()
+      const lines: string[] = []
+      const cli = { log: (l: string) => void lines.push(l), error: (l: string) => void lines.push(l) }
+      expect(await runPrintCli(w.t.deps, 'export', { out }, cli)).toBe(0)
+      expect(lines).toEqual(['no letters queued'])
+      expect(await runPrintCli(w.t.deps, 'handed-over', {}, cli)).toBe(2)
 
       const exported = await getNotice(w, ids[0] ?? '')
       expect(exported.letter).toMatchObject({
