@@ -27,6 +27,16 @@ export interface NoticeRepo {
   markRetrieved(messageId: string, at: Date): Promise<boolean>
   /** Online notices provided before `before`, never retrieved and without a letter fallback yet. */
   listUnretrieved(before: Date, limit: number): Promise<Notice[]>
+  /** Up to limit notices whose data key is wrapped under another KEK than keyId, by id after afterId. */
+  listWrappedNotUnder(
+    keyId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<Pick<Notice, 'id' | 'dekWrapped' | 'dekKeyId'>[]>
+  /** Replaces the wrapped data key only while it is still under expectedOldKeyId; false otherwise. */
+  rewrapDek(id: string, expectedOldKeyId: string, wrapped: Buffer, newKeyId: string): Promise<boolean>
+  /** How many notices have their data key wrapped under each KEK id. */
+  countByKeyId(): Promise<Record<string, number>>
 }
 
 /** Letters waiting for, or handed to, the print service. */

@@ -25,7 +25,7 @@ export type NoticeWorld = {
 /** A real app (store, queue, clamd, SMTP capture unless smtp is false) with one office and its integration token. */
 export async function noticeWorld(
   kind: BackendKind,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
   opts: { smtp?: boolean; workers?: boolean } = {},
 ): Promise<NoticeWorld> {
   const smtp = opts.smtp === false ? null : await startSmtpCapture()

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { NoticeRepos } from '../notices.port.ts'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { PgDb } from './repos.ts'
@@ -75,6 +75,28 @@ export function pgNoticeRepos(db: PgDb): NoticeRepos {
           )
           .orderBy(asc(t.providedAt))
           .limit(limit)) as Notice[],
+      listWrappedNotUnder: (keyId, afterId, limit) =>
+        db
+          .select({ id: t.id, dekWrapped: t.dekWrapped, dekKeyId: t.dekKeyId })
+          .from(t)
+          .where(and(ne(t.dekKeyId, keyId), afterId === null ? undefined : gt(t.id, afterId)))
+          .orderBy(asc(t.id))
+          .limit(limit),
+      rewrapDek: async (id, expectedOldKeyId, wrapped, newKeyId) =>
+        (
+          await db
+            .update(t)
+            .set({ dekWrapped: wrapped, dekKeyId: newKeyId })
+            .where(and(eq(t.id, id), eq(t.dekKeyId, expectedOldKeyId)))
+            .returning({ id: t.id })
+        ).length > 0,
+      async countByKeyId() {
+        const rows = await db
+          .select({ keyId: t.dekKeyId, n: sql<number>`count(*)` })
+          .from(t)
+          .groupBy(t.dekKeyId)
+        return Object.fromEntries(rows.map((r) => [r.keyId, Number(r.n)]))
+      },
     },
     printJobs: {
       create: async (job) =>

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
 import * as n from './schema.notices.ts'
@@ -73,6 +73,29 @@ export function sqliteNoticeRepos(
           .orderBy(asc(t.providedAt))
           .limit(limit)
           .all() as Notice[],
+      listWrappedNotUnder: (keyId, afterId, limit) =>
+        db
+          .select({ id: t.id, dekWrapped: t.dekWrapped, dekKeyId: t.dekKeyId })
+          .from(t)
+          .where(and(ne(t.dekKeyId, keyId), afterId === null ? undefined : gt(t.id, afterId)))
+          .orderBy(asc(t.id))
+          .limit(limit)
+          .all(),
+      rewrapDek: (id, expectedOldKeyId, wrapped, newKeyId) =>
+        db
+          .update(t)
+          .set({ dekWrapped: wrapped, dekKeyId: newKeyId })
+          .where(and(eq(t.id, id), eq(t.dekKeyId, expectedOldKeyId)))
+          .run().changes > 0,
+      countByKeyId: () =>
+        Object.fromEntries(
+          db
+            .select({ keyId: t.dekKeyId, n: sql<number>`count(*)` })
+            .from(t)
+            .groupBy(t.dekKeyId)
+            .all()
+            .map((r) => [r.keyId, Number(r.n)]),
+        ),
     },
     printJobs: {
       create: (job) => db.insert(p).values(job).onConflictDoNothing().run().changes > 0,
