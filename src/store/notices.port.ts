@@ -66,6 +66,10 @@ export interface NotificationRepo {
   claim(citizenId: string, at: Date, staleBefore: Date): Promise<Notification[]>
   /** The notifications of a message. */
   listForMessage(messageId: string): Promise<Notification[]>
+  /** The sent notifications that went out with this provider id (SMTP Message-ID). */
+  listByExternalId(externalId: string): Promise<Notification[]>
+  /** Marks sent notifications failed after a bounce; returns how many changed. */
+  markBounced(ids: readonly string[], error: string): Promise<number>
   /** Sets state, error and (when sent) sentAt and externalId of claimed rows, counting one attempt. */
   settle(
     ids: readonly string[],

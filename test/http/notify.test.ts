@@ -123,6 +123,43 @@ describeBackends('citizen notifications', (kind) => {
     )
   })
 
+  it('takes a bounce from the mail gateway: notification failed, deemed delivery withdrawn, a letter follows', async () => {
+    w = await noticeWorld(kind)
+    const c = await activatedCitizen(w)
+    const { json } = await postTextNotice(w, {
+      customerNumber: c.customerNumber,
+      postalAddress: { lines: ADDRESS },
+    })
+    const sent = await waitNotice(w, json.id, (n) => n.notifyState === 'sent')
+    expect(sent.deemedOn).not.toBeNull()
+    const [row] = await w.t.deps.store.notifications.listForMessage(sent.messageId ?? '')
+    const bounce = (headers: Record<string, string>) =>
+      w.t.app.request('/v1/office/notifications/bounces', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ messageId: row?.externalId, code: '5.1.1' }),
+      })
+    const { createOffice, createStaffToken } = await import('../helpers/staff.ts')
+    const foreign = await createStaffToken(
+      w.t.deps,
+      (await createOffice(w.t.deps, 'Jobcenter Fremd')).id,
+      'integration',
+    )
+    expect(await readJson(await bounce(foreign.headers()))).toEqual({ notifications: 0, notices: 0 })
+    const res = await bounce(w.staff.headers())
+    expect(res.status).toBe(200)
+    expect(await readJson(res)).toEqual({ notifications: 1, notices: 1 })
+    const failed = await waitNotice(w, json.id, (n) => n.notifyState === 'failed')
+    expect(failed).toMatchObject({
+      notifyError: 'BOUNCE 5.1.1',
+      deemedOn: null,
+      legalBasis: null,
+      fallbackReason: 'notification_failed',
+    })
+    await waitFor(async () => (await w.t.deps.store.printJobs.getByNotice(json.id)) !== null, 15_000)
+    expect((await getNotice(w, json.id)).notification.label).toBe('notification failed')
+  })
+
   it('sends no email to a citizen who turned email notifications off', async () => {
     w = await noticeWorld(kind)
     const c = await activatedCitizen(w)

@@ -4,8 +4,9 @@ import type { AppEnv } from '../../http/app-env.ts'
 import { citizenOf, requireCitizen } from '../../http/citizen-session.ts'
 import { jsonBody } from '../../http/json-body.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
+import { recordBounce } from '../notify/notify.service.ts'
 import { deletePostalAddress, getNoticeDates, getPostalAddress, putPostalAddress } from './notices.citizen.ts'
-import { newNoticeInput, postalAddressInput } from './notices.schemas.ts'
+import { bounceInput, newNoticeInput, postalAddressInput } from './notices.schemas.ts'
 import { getNoticeForOffice, submitPdfNotice, submitTextNotice } from './notices.service.ts'
 
 export const NOTICES_PATH = '/v1/office/notices'
@@ -29,6 +30,9 @@ export function noticeRoutes(deps: AppDeps) {
         : await submitTextNotice(deps, staffOf(c), await jsonBody(c, newNoticeInput))
       return c.json(result.notice, result.created ? 202 : 200)
     })
+    .post('/v1/office/notifications/bounces', requireStaff(['integration']), async (c) =>
+      c.json(await recordBounce(deps, staffOf(c).officeId, await jsonBody(c, bounceInput))),
+    )
     .get(`${NOTICES_PATH}/:id`, office, async (c) =>
       c.json(await getNoticeForOffice(deps, staffOf(c), c.req.param('id'))),
     )

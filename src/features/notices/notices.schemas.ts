@@ -14,6 +14,16 @@ export const noticeTextInput = z.object({
 })
 export type NoticeText = z.infer<typeof noticeTextInput>
 
+/** POST /v1/office/notifications/bounces: the mail gateway reports a bounced notification by its Message-ID. */
+export const bounceInput = z.object({
+  messageId: z.string().min(3).max(998),
+  /** The DSN status or SMTP reply code, e.g. "5.1.1" or "550"; codes only, never the bounce text. */
+  code: z
+    .string()
+    .regex(/^[0-9.]{1,16}$/)
+    .default('unknown'),
+})
+
 /** POST /v1/office/notices: the JSON body, or the "notice" field of the multipart form. */
 export const newNoticeInput = z.object({
   senderNoticeId: z

@@ -231,3 +231,63 @@ async function recordFailure(deps: NotifyDeps, rows: Notification[], err: unknow
   })
   deps.log.warn({ messages: rows.length, notices: notices.length, error, final }, 'notification email failed')
 }
+
+/**
+ * A bounce of a notification email reported by the office's mail gateway (by the Message-ID we
+ * sent): the notifications fail, and for notices the notification can no longer be shown to have
+ * arrived, so deemed delivery falls back to the retrieval day and a letter follows.
+ */
+export async function recordBounce(
+  deps: NotifyDeps,
+  officeId: string,
+  input: { messageId: string; code: string },
+): Promise<{ notifications: number; notices: number }> {
+  const rows = (await deps.store.notifications.listByExternalId(input.messageId)).filter(
+    (r) => r.channel === 'email',
+  )
+  const own: Notification[] = []
+  for (const r of rows) {
+    const m = await deps.store.postbox.getMessage(r.citizenId, r.messageId)
+    if (m?.officeId === officeId) own.push(r)
+  }
+  if (own.length === 0) return { notifications: 0, notices: 0 }
+  const notices = await noticesOf(deps, own)
+  const error = `BOUNCE ${input.code}`
+  await deps.store.transaction(async (tx) => {
+    await tx.notifications.markBounced(
+      own.map((r) => r.id),
+      error,
+    )
+    for (const n of notices) {
+      const byRetrieval = n.retrievedAt
+        ? deemedDelivery({
+            channel: 'online',
+            providedAt: n.providedAt,
+            notifiedAt: null,
+            retrievedAt: n.retrievedAt,
+          })
+        : null
+      await tx.notices.update(n.id, {
+        notifyState: 'failed',
+        notifyError: error,
+        fallbackReason: n.fallbackReason ?? 'notification_failed',
+        ...(n.legalBasis === 'sgb10_37_2a_notification'
+          ? { deemedOn: byRetrieval?.deemedOn ?? null, legalBasis: byRetrieval?.legalBasis ?? null }
+          : {}),
+      })
+      await tx.audit.append({
+        actorKind: 'system',
+        actorId: null,
+        action: 'notice.notification_bounced',
+        subjectKind: 'notice',
+        subjectId: n.id,
+        officeId: n.officeId,
+        details: { code: input.code },
+      })
+      await enqueueReceipt(deps, tx, n, 'notification_failed')
+      await deps.queue.send('notice.deliver', { noticeId: n.id }, { tx })
+    }
+  })
+  deps.log.warn({ notifications: own.length, notices: notices.length }, 'notification email bounced')
+  return { notifications: own.length, notices: notices.length }
+}

@@ -144,6 +144,20 @@ export function pgNoticeRepos(db: PgDb): NoticeRepos {
             )
             .returning()) as Notification[]
         ).sort(byAge),
+      listByExternalId: async (externalId) =>
+        (await db
+          .select()
+          .from(q)
+          .where(and(eq(q.externalId, externalId), eq(q.state, 'sent')))) as Notification[],
+      async markBounced(ids, error) {
+        if (ids.length === 0) return 0
+        const rows = await db
+          .update(q)
+          .set({ state: 'failed', error })
+          .where(and(inArray(q.id, [...ids]), eq(q.state, 'sent')))
+          .returning({ id: q.id })
+        return rows.length
+      },
       listForMessage: async (messageId) =>
         (await db
           .select()

@@ -143,6 +143,20 @@ export function sqliteNoticeRepos(
             .returning()
             .all() as Notification[]
         ).sort(byAge),
+      listByExternalId: (externalId) =>
+        db
+          .select()
+          .from(q)
+          .where(and(eq(q.externalId, externalId), eq(q.state, 'sent')))
+          .all() as Notification[],
+      markBounced: (ids, error) =>
+        ids.length === 0
+          ? 0
+          : db
+              .update(q)
+              .set({ state: 'failed', error })
+              .where(and(inArray(q.id, [...ids]), eq(q.state, 'sent')))
+              .run().changes,
       listForMessage: (messageId) =>
         db.select().from(q).where(eq(q.messageId, messageId)).orderBy(asc(q.channel)).all() as Notification[],
       settle(ids, r) {
