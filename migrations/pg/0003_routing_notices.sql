@@ -103,6 +103,7 @@ CREATE UNIQUE INDEX "notices_sender_uq" ON "notices" USING btree ("office_id","s
 CREATE INDEX "notices_message_idx" ON "notices" USING btree ("message_id");--> statement-breakpoint
 CREATE INDEX "notices_citizen_idx" ON "notices" USING btree ("citizen_id");--> statement-breakpoint
 CREATE INDEX "notices_state_idx" ON "notices" USING btree ("channel","state");--> statement-breakpoint
+CREATE INDEX "notices_office_created_idx" ON "notices" USING btree ("office_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "notifications_message_channel_uq" ON "notifications" USING btree ("message_id","channel");--> statement-breakpoint
 CREATE INDEX "notifications_citizen_state_idx" ON "notifications" USING btree ("citizen_id","state");--> statement-breakpoint
 CREATE UNIQUE INDEX "print_jobs_notice_uq" ON "print_jobs" USING btree ("notice_id");--> statement-breakpoint

@@ -42,6 +42,7 @@ CREATE UNIQUE INDEX `notices_sender_uq` ON `notices` (`office_id`,`sender_notice
 CREATE INDEX `notices_message_idx` ON `notices` (`message_id`);--> statement-breakpoint
 CREATE INDEX `notices_citizen_idx` ON `notices` (`citizen_id`);--> statement-breakpoint
 CREATE INDEX `notices_state_idx` ON `notices` (`channel`,`state`);--> statement-breakpoint
+CREATE INDEX `notices_office_created_idx` ON `notices` (`office_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `notifications` (
 	`id` text PRIMARY KEY NOT NULL,
 	`citizen_id` text NOT NULL,

@@ -4,6 +4,7 @@ import type {
   NoticeState,
   Notification,
   NotificationState,
+  NotifyState,
   PrintJob,
 } from './notices.types.ts'
 
@@ -13,6 +14,12 @@ export interface NoticeRepo {
   create(notice: Notice): Promise<void>
   /** The office's notice, or null (also for another office's id). */
   get(officeId: string, id: string): Promise<Notice | null>
+  /** The office's notices, newest first, optionally only those in a notification or notice state. */
+  listForOffice(
+    officeId: string,
+    filter: { notifyState?: NotifyState; state?: NoticeState; before?: Date },
+    limit: number,
+  ): Promise<Notice[]>
   /** The office's notice with the sender's own id, or null. */
   getBySender(officeId: string, senderNoticeId: string): Promise<Notice | null>
   /** Unscoped read for workers that got the id from a job payload. */

@@ -107,6 +107,12 @@ describeBackends('citizen notifications', (kind) => {
     expect(view.letter).toMatchObject({ state: 'queued', reason: 'notification_failed' })
     expect(view.fallbackReason).toBe('notification_failed')
     expect(view.dates.deemedDeliveryOn).toBeNull()
+    const list = async (q: string) =>
+      readJson(await w.t.app.request(`/v1/office/notices?${q}`, { headers: w.staff.headers() }))
+    expect((await list('notification=failed')).items.map((i: { id: string }) => i.id)).toEqual([json.id])
+    expect((await list('notification=pending')).items).toEqual([])
+    const bad = await w.t.app.request('/v1/office/notices?notification=maybe', { headers: w.staff.headers() })
+    expect(bad.status).toBe(422)
 
     // The notification cannot be shown to have arrived: the retrieval day counts.
     const res = await w.t.app.request(`/v1/postbox/messages/${failed.messageId}/read`, {

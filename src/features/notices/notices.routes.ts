@@ -6,8 +6,13 @@ import { jsonBody } from '../../http/json-body.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
 import { recordBounce } from '../notify/notify.service.ts'
 import { deletePostalAddress, getNoticeDates, getPostalAddress, putPostalAddress } from './notices.citizen.ts'
-import { bounceInput, newNoticeInput, postalAddressInput } from './notices.schemas.ts'
-import { getNoticeForOffice, submitPdfNotice, submitTextNotice } from './notices.service.ts'
+import { bounceInput, newNoticeInput, noticeListQuery, postalAddressInput } from './notices.schemas.ts'
+import {
+  getNoticeForOffice,
+  listNoticesForOffice,
+  submitPdfNotice,
+  submitTextNotice,
+} from './notices.service.ts'
 
 export const NOTICES_PATH = '/v1/office/notices'
 
@@ -32,6 +37,9 @@ export function noticeRoutes(deps: AppDeps) {
     })
     .post('/v1/office/notifications/bounces', requireStaff(['integration']), async (c) =>
       c.json(await recordBounce(deps, staffOf(c).officeId, await jsonBody(c, bounceInput))),
+    )
+    .get(NOTICES_PATH, office, async (c) =>
+      c.json(await listNoticesForOffice(deps, staffOf(c), noticeListQuery.parse(c.req.query()))),
     )
     .get(`${NOTICES_PATH}/:id`, office, async (c) =>
       c.json(await getNoticeForOffice(deps, staffOf(c), c.req.param('id'))),

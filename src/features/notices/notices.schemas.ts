@@ -44,3 +44,12 @@ export const newNoticeInput = z.object({
   postalAddress: postalAddressInput.optional(),
 })
 export type NewNoticeInput = z.infer<typeof newNoticeInput>
+
+/** GET /v1/office/notices: filters and keyset paging (createdAt of the last item). */
+export const noticeListQuery = z.object({
+  notification: z.enum(['none', 'pending', 'sent', 'failed', 'off']).optional(),
+  state: z.enum(['received', 'provided', 'printing', 'address_missing', 'refused']).optional(),
+  before: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+export type NoticeListQuery = z.infer<typeof noticeListQuery>

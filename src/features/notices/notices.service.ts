@@ -9,7 +9,7 @@ import { isId } from '../postbox/postbox.service.ts'
 import { newNoticeKey, sealNoticeField } from './notices.crypto.ts'
 import { noticeErrors, texts } from './notices.errors.ts'
 import { receiveNoticeForm } from './notices.multipart.ts'
-import { type NewNoticeInput, newNoticeInput } from './notices.schemas.ts'
+import { type NewNoticeInput, type NoticeListQuery, newNoticeInput } from './notices.schemas.ts'
 import { noticeView } from './notices.view.ts'
 
 type IntakeDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'blobs' | 'config'>
@@ -180,6 +180,30 @@ export async function getNoticeForOffice(deps: Pick<Deps, 'store' | 'config'>, s
   const notice = isId(id) ? await deps.store.notices.get(staff.officeId, id) : null
   if (!notice) throw noticeErrors.not_found(texts.notFound)
   return noticeView(deps, notice, await deps.store.printJobs.getByNotice(notice.id))
+}
+
+/** The office's notices, newest first: e.g. every notice whose notification failed or is still pending. */
+export async function listNoticesForOffice(
+  deps: Pick<Deps, 'store' | 'config'>,
+  staff: StaffAuth,
+  query: NoticeListQuery,
+) {
+  const rows = await deps.store.notices.listForOffice(
+    staff.officeId,
+    {
+      ...(query.notification ? { notifyState: query.notification } : {}),
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.before ? { before: query.before } : {}),
+    },
+    query.limit,
+  )
+  const items = await Promise.all(
+    rows.map(async (n) => noticeView(deps, n, await deps.store.printJobs.getByNotice(n.id))),
+  )
+  return {
+    items,
+    nextBefore: rows.length === query.limit ? (rows.at(-1)?.createdAt.toISOString() ?? null) : null,
+  }
 }
 
 const REF_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'

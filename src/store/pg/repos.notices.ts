@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { NoticeRepos } from '../notices.port.ts'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { PgDb } from './repos.ts'
@@ -25,6 +25,20 @@ export function pgNoticeRepos(db: PgDb): NoticeRepos {
             .from(t)
             .where(and(eq(t.officeId, officeId), eq(t.id, id))),
         ) as Notice | null,
+      listForOffice: async (officeId, filter, limit) =>
+        (await db
+          .select()
+          .from(t)
+          .where(
+            and(
+              eq(t.officeId, officeId),
+              filter.notifyState ? eq(t.notifyState, filter.notifyState) : undefined,
+              filter.state ? eq(t.state, filter.state) : undefined,
+              filter.before ? lt(t.createdAt, filter.before) : undefined,
+            ),
+          )
+          .orderBy(desc(t.createdAt), desc(t.id))
+          .limit(limit)) as Notice[],
       getBySender: async (officeId, senderNoticeId) =>
         first(
           await db

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Notice, Notification, PrintJob } from '../notices.types.ts'
 import type { SqliteDb, SyncRepos } from './repos.ts'
 import * as n from './schema.notices.ts'
@@ -27,6 +27,21 @@ export function sqliteNoticeRepos(
             .where(and(eq(t.officeId, officeId), eq(t.id, id)))
             .all(),
         ) as Notice | null,
+      listForOffice: (officeId, filter, limit) =>
+        db
+          .select()
+          .from(t)
+          .where(
+            and(
+              eq(t.officeId, officeId),
+              filter.notifyState ? eq(t.notifyState, filter.notifyState) : undefined,
+              filter.state ? eq(t.state, filter.state) : undefined,
+              filter.before ? lt(t.createdAt, filter.before) : undefined,
+            ),
+          )
+          .orderBy(desc(t.createdAt), desc(t.id))
+          .limit(limit)
+          .all() as Notice[],
       getBySender: (officeId, senderNoticeId) =>
         one(
           db

@@ -51,6 +51,7 @@ export const notices = sqliteTable(
     index('notices_message_idx').on(t.messageId),
     index('notices_citizen_idx').on(t.citizenId),
     index('notices_state_idx').on(t.channel, t.state),
+    index('notices_office_created_idx').on(t.officeId, t.createdAt),
   ],
 )
 
