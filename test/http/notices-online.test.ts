@@ -147,6 +147,17 @@ describeBackends('notices delivered online', (kind) => {
     expect(after?.retrievedAt).not.toBeNull()
   })
 
+  it('keeps the office record of a notice when the citizen deletes the account', async () => {
+    w = await noticeWorld(kind)
+    const c = await activatedCitizen(w)
+    const { json } = await postTextNotice(w, { customerNumber: c.customerNumber })
+    await waitNotice(w, json.id, (x) => x.notifyState === 'sent')
+    expect(await w.t.deps.store.citizens.delete(c.citizen.id)).toBe(true)
+    const view = await getNotice(w, json.id)
+    expect(view).toMatchObject({ id: json.id, channel: 'online', notification: { state: 'sent' } })
+    expect((await w.t.deps.store.notices.getForJob(json.id))?.citizenId).toBeNull()
+  })
+
   it('refuses an infected or mistyped PDF: nothing reaches the postbox and the office sees why', async () => {
     w = await noticeWorld(kind)
     const c = await activatedCitizen(w)

@@ -12,7 +12,8 @@ export const notices = sqliteTable(
     officeId: ref('office_id')
       .notNull()
       .references(() => offices.id),
-    citizenId: ref('citizen_id').references(() => citizens.id, { onDelete: 'cascade' }),
+    // The office's record of a notice outlives a deleted postbox account (its proof of sending and dates).
+    citizenId: ref('citizen_id').references(() => citizens.id, { onDelete: 'set null' }),
     customerNumber: str('customer_number').notNull(),
     senderNoticeId: str('sender_notice_id').notNull(),
     noticeType: str('notice_type').notNull(),
