@@ -35,7 +35,7 @@ describeBackends('citizen notifications', (kind) => {
   })
 
   it('turns several new notices within the debounce window into one email', async () => {
-    w = await noticeWorld(kind, { NOTIFY_DEBOUNCE_SECONDS: '3' }, { workers: false })
+    w = await noticeWorld(kind, { NOTIFY_DEBOUNCE_SECONDS: '5' }, { workers: false })
     const c = await activatedCitizen(w)
     const ids: string[] = []
     for (let i = 0; i < 3; i++)
