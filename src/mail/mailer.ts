@@ -21,6 +21,9 @@ const message = (from: string, m: OutgoingMail) => ({
   text: m.text,
   ...(m.html ? { html: m.html } : {}),
   ...(m.headers ? { headers: m.headers } : {}),
+  ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+  ...(m.messageId ? { messageId: m.messageId } : {}),
+  ...(m.attachments ? { attachments: m.attachments } : {}),
 })
 
 /** Production: one SMTP connection per message; the URL carries host, port, credentials and TLS mode. */

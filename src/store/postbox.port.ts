@@ -2,8 +2,8 @@
 
 export type MessageDirection = 'citizen_to_office' | 'office_to_citizen'
 export type MessageKind = 'message' | 'notice' | 'receipt'
-/** draft → submitted (sent, awaiting routing) → later states come with routing and delivery (issues 5, 6). */
-export type MessageState = 'draft' | 'submitted' | 'routed' | 'delivered' | 'failed' | 'provided'
+/** draft → submitted (sent, awaiting check and routing) → routed → delivered (or failed) → answered; office messages are provided. */
+export type MessageState = 'draft' | 'submitted' | 'routed' | 'delivered' | 'failed' | 'provided' | 'answered'
 export type Folder = 'inbox' | 'sent' | 'drafts' | 'trash'
 export const folders = ['inbox', 'sent', 'drafts', 'trash'] as const
 

@@ -2,7 +2,9 @@ import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
 import type { InboundRepos } from './inbound.port.ts'
+import type { NoticeRepos } from './notices.port.ts'
 import type { PostboxRepos } from './postbox.port.ts'
+import type { RoutingRepos } from './routing.port.ts'
 import type {
   ApiToken,
   AuditEntry,
@@ -16,6 +18,7 @@ import type {
   Office,
   Staff,
 } from './store.types.ts'
+import type { UploadCheckRepos } from './upload-checks.port.ts'
 
 /** Offices and their routing configuration. */
 export interface OfficeRepo {
@@ -89,7 +92,14 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, InboundRepos {
+export interface Repos
+  extends IdentityRepos,
+    AttachmentRepos,
+    PostboxRepos,
+    InboundRepos,
+    NoticeRepos,
+    UploadCheckRepos,
+    RoutingRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

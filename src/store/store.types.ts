@@ -4,11 +4,17 @@ export type SecurityLevel = 'registered' | 'code_verified' | 'eid'
 export type StaffRole = 'caseworker' | 'service_center_agent' | 'office_admin' | 'integration'
 export const staffRoles = ['caseworker', 'service_center_agent', 'office_admin', 'integration'] as const
 
+/** Where a rule sends a message: the office's e-file endpoint, an inbox, or a service-center queue. */
 export type Destination =
   | { kind: 'efile' }
   | { kind: 'email'; address: string }
-  | { kind: 'queue'; queue: string }
+  | { kind: 'queue'; queue: string; slaHours?: number }
 
+/**
+ * One rule of an office's ordered list; the first that matches wins. Every condition given must hold;
+ * keywords match the decrypted subject and body inside the worker (any keyword, folded like search terms).
+ * The default rule matches everything and comes last.
+ */
 export type RoutingRule = {
   id: string
   name: string

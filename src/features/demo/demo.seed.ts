@@ -22,24 +22,37 @@ export const DEMO = {
   } satisfies Record<StaffRole, string>,
 } as const
 
+/**
+ * The demo office has no e-file system, so everything a caseworker handles goes to its inbox (the
+ * embedded default writes .eml files to DATA_DIR/outbox); objections also land in their own queue.
+ */
 export const demoRoutingRules: RoutingRule[] = [
   {
     id: 'r-objection',
-    name: 'Widersprüche in die E-Akte',
+    name: 'Widersprüche ins Postfach der Widerspruchsstelle und in ihre Warteschlange',
     match: { categories: ['objection'] },
-    destinations: [{ kind: 'efile' }],
+    destinations: [
+      { kind: 'email', address: 'widerspruch@jobcenter-demo.example' },
+      { kind: 'queue', queue: 'widerspruch', slaHours: 24 },
+    ],
   },
   {
     id: 'r-change',
-    name: 'Veränderungsmitteilungen in die E-Akte',
+    name: 'Veränderungsmitteilungen und Weiterbewilligung ins Leistungspostfach',
     match: { categories: ['change_notice', 'continued_benefits'] },
-    destinations: [{ kind: 'efile' }],
+    destinations: [{ kind: 'email', address: 'posteingang@jobcenter-demo.example' }],
+  },
+  {
+    id: 'r-appointment',
+    name: 'Terminfragen an das Service Center (Termine)',
+    match: { keywords: ['Termin', 'Terminverschiebung', 'appointment'] },
+    destinations: [{ kind: 'queue', queue: 'termine', slaHours: 8 }],
   },
   {
     id: 'r-default',
     name: 'Alles andere ans Service Center',
     match: {},
-    destinations: [{ kind: 'queue', queue: 'allgemein' }],
+    destinations: [{ kind: 'queue', queue: 'allgemein', slaHours: 48 }],
     isDefault: true,
   },
 ]

@@ -10,7 +10,8 @@ import { postboxErrors, texts } from './postbox.errors.ts'
 import type { Category } from './postbox.schemas.ts'
 import { isId } from './postbox.service.ts'
 
-const categoryLabels: Record<'de' | 'en', Record<Category, string>> = {
+/** Category names in both languages (also used by deliveries to the office). */
+export const categoryLabels: Record<'de' | 'en', Record<Category, string>> = {
   de: {
     general: 'Allgemeine Nachricht',
     change_notice: 'Veränderungsmitteilung',

@@ -3,6 +3,8 @@ import type { Deps } from '../../deps.ts'
 import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, MessageCursor, MessageListItem, Thread } from '../../store/postbox.port.ts'
 import type { Citizen } from '../../store/store.types.ts'
+import { deliveryView } from '../delivery/delivery.service.ts'
+import { refusalOf } from '../upload-check/upload-check.texts.ts'
 import { type CitizenKeys, keysOf, openAttachmentName, openBody, openSubject } from './postbox.crypto.ts'
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { ListQuery } from './postbox.schemas.ts'
@@ -76,6 +78,10 @@ export async function readThreadForOffice(
     const attachments = await Promise.all(
       messages.map((m) => tx.attachments.listForMessage(thread.citizenId, m.id)),
     )
+    const deliveries = await Promise.all(messages.map((m) => tx.deliveries.listForMessage(m.id)))
+    const routes = await Promise.all(
+      messages.map((m) => tx.routing.getMessageForOffice(staff.officeId, m.id)),
+    )
     await tx.audit.append({
       actorKind: staff.role === 'integration' ? 'integration' : 'staff',
       actorId: staff.staffId,
@@ -85,13 +91,28 @@ export async function readThreadForOffice(
       officeId: staff.officeId,
       details: { messages: messages.length },
     })
-    return { thread, messages, citizen, attachments }
+    return { thread, messages, citizen, attachments, deliveries, routes }
   })
   if (!found?.citizen) throw postboxErrors.thread_not_found(texts.threadNotFound)
-  return threadView(keysOf(deps, found.citizen), found.thread, found.messages, found.attachments)
+  const view = threadView(keysOf(deps, found.citizen), found.thread, found.messages, found.attachments)
+  // The office sees each delivery's receipt: when, where, and the receiver's id (issue 6).
+  return {
+    ...view,
+    messages: view.messages.map((m, i) => ({
+      ...m,
+      routeRuleId: found.routes[i]?.routeRuleId ?? null,
+      deliveries: (found.deliveries[i] ?? []).map(deliveryView),
+    })),
+  }
 }
 
-function threadView(keys: CitizenKeys, thread: Thread, messages: Message[], attachments: Attachment[][]) {
+function threadView<M extends Message>(
+  keys: CitizenKeys,
+  thread: Thread,
+  messages: M[],
+  attachments: Attachment[][],
+) {
+  const lastAnswer = messages.findLast((m) => m.direction === 'office_to_citizen')?.createdAt ?? null
   return {
     id: thread.id,
     reference: thread.reference,
@@ -102,6 +123,10 @@ function threadView(keys: CitizenKeys, thread: Thread, messages: Message[], atta
     updatedAt: thread.updatedAt.toISOString(),
     messages: messages.map((m, i) => ({
       ...messageFields(m),
+      status: citizenStatus(m, {
+        checking: (attachments[i] ?? []).some((a) => a.scanState === 'pending'),
+        answered: lastAnswer !== null && m.createdAt <= lastAnswer,
+      }),
       body: openBody(keys, m.id, m.bodyEnc),
       attachments: (attachments[i] ?? []).map((a) => ({
         id: a.id,
@@ -109,6 +134,7 @@ function threadView(keys: CitizenKeys, thread: Thread, messages: Message[], atta
         size: a.size,
         type: a.declaredType,
         state: a.scanState,
+        refusal: refusalOf(a),
       })),
     })),
   }
@@ -133,6 +159,22 @@ function messageFields(m: Omit<Message, 'bodyEnc'>) {
   }
 }
 
+/**
+ * What the citizen sees of a sent message: submitted → checking (files in the upload check, or
+ * delivery under way) → forwarded (delivered to the office) → answered. Office messages have none.
+ */
+export function citizenStatus(
+  m: Pick<Message, 'direction' | 'state'>,
+  seen: { checking: boolean; answered: boolean },
+): 'draft' | 'submitted' | 'checking' | 'forwarded' | 'answered' | null {
+  if (m.direction === 'office_to_citizen') return null
+  if (m.state === 'draft') return 'draft'
+  if (m.state === 'answered' || seen.answered) return 'answered'
+  if (m.state === 'delivered') return 'forwarded'
+  if (m.state === 'routed' || m.state === 'failed' || seen.checking) return 'checking'
+  return 'submitted'
+}
+
 const PREVIEW = 120
 
 function listView(keys: CitizenKeys, r: MessageListItem) {
@@ -144,6 +186,7 @@ function listView(keys: CitizenKeys, r: MessageListItem) {
     category: r.category,
     attachmentCount: r.attachmentCount,
     deliveryState: r.state,
+    status: citizenStatus(r, { checking: r.state === 'submitted' && r.attachmentCount > 0, answered: false }),
   }
 }
 

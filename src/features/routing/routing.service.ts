@@ -1,0 +1,242 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Deps } from '../../deps.ts'
+import type { Logger } from '../../logger.ts'
+import type { DestinationKind, RoutedMessage } from '../../store/routing.port.ts'
+import type { Tx } from '../../store/store.port.ts'
+import type { Destination, Office, RoutingRule } from '../../store/store.types.ts'
+import { keysOf, openBody, openSubject } from '../postbox/postbox.crypto.ts'
+import { isId } from '../postbox/postbox.service.ts'
+import { routingErrors, texts } from './routing.errors.ts'
+import { firstMatch } from './routing.match.ts'
+import { destinationKey, type RerouteInput, type RuleSetInput } from './routing.schemas.ts'
+
+type RoutingDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log'>
+export type Actor = { staffId: string; officeId: string; role: string }
+
+/** Used when an office has no rules at all (offices created before routing): never drop a message. */
+export const BUILTIN_DEFAULT = 'builtin-default'
+
+const jobOf = { efile: 'deliver.efile', email: 'deliver.email', queue: 'deliver.queue' } as const
+
+/** The office's rules and their version, for its own admin. */
+export async function getRules(deps: Pick<Deps, 'store'>, actor: Actor, officeId: string) {
+  const office = await ownOffice(deps, actor, officeId)
+  return { officeId: office.id, version: office.routingVersion, rules: office.routingRules }
+}
+
+/** Replaces the office's rule set (one default rule, last); versioned and audit-logged in one transaction. */
+export async function putRules(deps: RoutingDeps, actor: Actor, officeId: string, input: RuleSetInput) {
+  const office = await ownOffice(deps, actor, officeId)
+  const rules = validateRules(input.rules)
+  const version = await deps.store.transaction(async (tx) => {
+    const next = await tx.routing.setRules(office.id, rules, input.baseVersion ?? null)
+    if (next === null) {
+      const current = (await tx.offices.get(office.id))?.routingVersion ?? 0
+      throw routingErrors.version_conflict(texts.versionConflict(current), { extra: { version: current } })
+    }
+    await tx.audit.append({
+      actorKind: 'staff',
+      actorId: actor.staffId,
+      action: 'routing.rules_changed',
+      subjectKind: 'office',
+      subjectId: office.id,
+      officeId: office.id,
+      details: {
+        version: next,
+        previousVersion: office.routingVersion,
+        rules: rules.map((r) => r.id),
+        sha256: createHash('sha256').update(JSON.stringify(rules)).digest('hex'),
+      },
+    })
+    return next
+  })
+  return { officeId: office.id, version, rules }
+}
+
+/** Sets the office's e-file endpoint (audit-logged); deliveries read it at send time. */
+export async function setEfileEndpoint(
+  deps: Pick<Deps, 'store'>,
+  actor: Actor,
+  officeId: string,
+  endpoint: string | null,
+) {
+  const office = await ownOffice(deps, actor, officeId)
+  await deps.store.transaction(async (tx) => {
+    await tx.routing.setEfileEndpoint(office.id, endpoint)
+    await tx.audit.append({
+      actorKind: 'staff',
+      actorId: actor.staffId,
+      action: 'routing.efile_endpoint_changed',
+      subjectKind: 'office',
+      subjectId: office.id,
+      officeId: office.id,
+      details: { configured: endpoint !== null },
+    })
+  })
+  return { officeId: office.id, endpoint }
+}
+
+/** Exactly one default rule, last, without conditions; rule ids unique. Returns the stored form. */
+export function validateRules(rules: RuleSetInput['rules']): RoutingRule[] {
+  const defaults = rules.filter((r) => r.isDefault)
+  const last = rules.at(-1)
+  if (defaults.length !== 1 || !last?.isDefault) throw routingErrors.no_default_rule(texts.noDefaultRule)
+  if (Object.keys(last.match).length > 0) throw routingErrors.invalid_rules(texts.defaultMatches)
+  if (new Set(rules.map((r) => r.id)).size !== rules.length)
+    throw routingErrors.invalid_rules(texts.duplicateIds)
+  return rules.map((r) => ({
+    id: r.id,
+    name: r.name,
+    match: r.match,
+    destinations: r.destinations,
+    ...(r.isDefault ? { isDefault: true } : {}),
+  }))
+}
+
+/**
+ * Job message.route: the office's first matching rule decides; rule, destinations, one delivery per
+ * destination and their jobs are written in one transaction. A message already routed is left alone.
+ */
+export async function routeMessage(deps: RoutingDeps, messageId: string, log: Logger): Promise<void> {
+  const message = await deps.store.routing.getMessage(messageId)
+  if (message?.state !== 'submitted' || message.routeRuleId !== null) {
+    log.debug({ messageId, state: message?.state ?? null }, 'message.route: nothing to route')
+    return
+  }
+  if (message.direction !== 'citizen_to_office') return
+  const office = await deps.store.offices.get(message.officeId)
+  if (!office) throw new Error(`office of message ${messageId} is gone`)
+  const rule = await chooseRule(deps, office, message)
+  const created = await deps.store.transaction(async (tx) => {
+    const keys = rule.destinations.map(destinationKey)
+    if (!(await tx.routing.recordRoute(message.id, rule.id, keys))) return null
+    const n = await addDeliveries(deps, tx, message.id, rule.destinations)
+    await tx.audit.append({
+      actorKind: 'system',
+      actorId: null,
+      action: 'message.routed',
+      subjectKind: 'message',
+      subjectId: message.id,
+      officeId: office.id,
+      details: {
+        ruleId: rule.id,
+        routingVersion: office.routingVersion,
+        destinations: kinds(rule),
+        deliveries: n,
+      },
+    })
+    return n
+  })
+  log.info({ messageId, ruleId: rule.id, deliveries: created }, 'message routed')
+}
+
+/**
+ * Staff re-route: explicit destinations, or the office's current rules again. Destinations the message
+ * already has keep their delivery (a failed one is replayed instead); new ones get a delivery each.
+ */
+export async function reroute(deps: RoutingDeps, actor: Actor, messageId: string, input: RerouteInput) {
+  const message = isId(messageId)
+    ? await deps.store.routing.getMessageForOffice(actor.officeId, messageId)
+    : null
+  if (!message) throw routingErrors.message_not_found(texts.messageNotFound)
+  if (message.direction !== 'citizen_to_office' || message.state === 'submitted')
+    throw routingErrors.not_routable(texts.notRoutable)
+  const office = await deps.store.offices.get(actor.officeId)
+  if (!office) throw routingErrors.office_not_found(texts.officeNotFound)
+  const chosen: RoutingRule = input.destinations
+    ? {
+        id: `reroute:${actor.staffId.slice(0, 8)}`,
+        name: 'reroute',
+        match: {},
+        destinations: input.destinations,
+      }
+    : await chooseRule(deps, office, message)
+  const result = await deps.store.transaction(async (tx) => {
+    const keys = [
+      ...new Set([...(message.routeDestinations ?? []), ...chosen.destinations.map(destinationKey)]),
+    ]
+    await tx.routing.recordReroute(message.id, chosen.id, keys)
+    const added = await addDeliveries(deps, tx, message.id, chosen.destinations)
+    if (added > 0) await tx.routing.setMessageState(message.id, 'routed', ['failed'])
+    await tx.audit.append({
+      actorKind: 'staff',
+      actorId: actor.staffId,
+      action: 'message.rerouted',
+      subjectKind: 'message',
+      subjectId: message.id,
+      officeId: office.id,
+      details: { ruleId: chosen.id, destinations: kinds(chosen), added },
+    })
+    return { ruleId: chosen.id, destinations: keys, added }
+  })
+  return { messageId: message.id, ...result }
+}
+
+/** One pending delivery and its job per destination new to the message; how many were added. */
+export async function addDeliveries(
+  deps: Pick<Deps, 'queue' | 'clock'>,
+  tx: Tx,
+  messageId: string,
+  destinations: readonly Destination[],
+): Promise<number> {
+  let added = 0
+  for (const dest of destinations) {
+    const id = randomUUID()
+    const kind: DestinationKind = dest.kind
+    const value =
+      dest.kind === 'efile' ? 'efile' : dest.kind === 'email' ? dest.address.toLowerCase() : dest.queue
+    const inserted = await tx.deliveries.insert({
+      id,
+      messageId,
+      destinationKind: kind,
+      destination: value,
+      createdAt: deps.clock(),
+    })
+    if (!inserted) continue
+    await deps.queue.send(jobOf[kind], { deliveryId: id }, { tx })
+    added++
+  }
+  return added
+}
+
+async function chooseRule(deps: RoutingDeps, office: Office, message: RoutedMessage): Promise<RoutingRule> {
+  const attachments = await deps.store.attachments.listForMessage(message.citizenId, message.id)
+  const thread = await deps.store.postbox.getThread(message.citizenId, message.threadId)
+  if (!thread) throw new Error(`thread of message ${message.id} is gone`)
+  const citizen = await deps.store.citizens.get(message.citizenId)
+  const facts = {
+    category: thread.category,
+    kind: message.kind,
+    hasAttachments: attachments.length > 0,
+    // Decrypted only when a rule has keywords; the text never leaves the matcher.
+    text: () => {
+      if (!citizen) return ''
+      const keys = keysOf(deps, citizen)
+      return `${openSubject(keys, thread.id, thread.subjectEnc)}\n${openBody(keys, message.id, message.bodyEnc)}`
+    },
+  }
+  return firstMatch(office.routingRules, facts) ?? builtinDefault(office)
+}
+
+function builtinDefault(office: Office): RoutingRule {
+  const destination: Destination = office.efileEndpoint
+    ? { kind: 'efile' }
+    : office.inboxAddress
+      ? { kind: 'email', address: office.inboxAddress }
+      : { kind: 'queue', queue: 'allgemein' }
+  return {
+    id: BUILTIN_DEFAULT,
+    name: 'built-in default',
+    match: {},
+    destinations: [destination],
+    isDefault: true,
+  }
+}
+
+const kinds = (rule: RoutingRule) => rule.destinations.map((d) => d.kind)
+
+async function ownOffice(deps: Pick<Deps, 'store'>, actor: Actor, officeId: string): Promise<Office> {
+  const office = officeId === actor.officeId && isId(officeId) ? await deps.store.offices.get(officeId) : null
+  if (!office) throw routingErrors.office_not_found(texts.officeNotFound)
+  return office
+}

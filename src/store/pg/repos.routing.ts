@@ -1,0 +1,249 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm'
+import type { Delivery, RoutedMessage, ServiceCenterItem } from '../routing.port.ts'
+import type { Repos } from '../store.port.ts'
+import type { PgDb } from './repos.ts'
+import { serviceCenterItems as sc } from './schema.routing.ts'
+import * as s from './schema.ts'
+
+const m = s.messages
+const d = s.deliveries
+const CITIZEN_MESSAGE_OPEN = ['submitted', 'routed', 'delivered', 'failed'] as const
+
+const first = <T>(rows: unknown[]): T | null => (rows[0] as T | undefined) ?? null
+
+/** Routing, deliveries and service-center items on PostgreSQL; the same queries as sqlite/repos.routing.ts. */
+export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' | 'serviceCenter'> {
+  return {
+    routing: {
+      async setRules(officeId, rules, baseVersion) {
+        const where = and(
+          eq(s.offices.id, officeId),
+          ...(baseVersion === null ? [] : [eq(s.offices.routingVersion, baseVersion)]),
+        )
+        const [row] = await db
+          .update(s.offices)
+          .set({ routingRules: rules, routingVersion: sql`${s.offices.routingVersion} + 1` })
+          .where(where)
+          .returning({ version: s.offices.routingVersion })
+        return row?.version ?? null
+      },
+      setEfileEndpoint: async (officeId, url) =>
+        (
+          await db
+            .update(s.offices)
+            .set({ efileEndpoint: url })
+            .where(eq(s.offices.id, officeId))
+            .returning({ id: s.offices.id })
+        ).length > 0,
+      getMessage: async (id) => first<RoutedMessage>(await db.select().from(m).where(eq(m.id, id))),
+      getMessageForOffice: async (officeId, id) =>
+        first<RoutedMessage>(
+          await db
+            .select()
+            .from(m)
+            .where(and(eq(m.officeId, officeId), eq(m.id, id), ne(m.state, 'draft'))),
+        ),
+      recordRoute: async (id, ruleId, destinations) =>
+        (
+          await db
+            .update(m)
+            .set({ routeRuleId: ruleId, routeDestinations: destinations, state: 'routed' })
+            .where(and(eq(m.id, id), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
+            .returning({ id: m.id })
+        ).length > 0,
+      recordReroute: async (id, ruleId, destinations) =>
+        (
+          await db
+            .update(m)
+            .set({ routeRuleId: ruleId, routeDestinations: destinations })
+            .where(and(eq(m.id, id), ne(m.state, 'draft')))
+            .returning({ id: m.id })
+        ).length > 0,
+      setMessageState: async (id, state, from) =>
+        (
+          await db
+            .update(m)
+            .set({ state })
+            .where(and(eq(m.id, id), inArray(m.state, [...from])))
+            .returning({ id: m.id })
+        ).length > 0,
+      markAnswered: async (threadId, at) =>
+        (
+          await db
+            .update(m)
+            .set({ state: 'answered' })
+            .where(
+              and(
+                eq(m.threadId, threadId),
+                eq(m.direction, 'citizen_to_office'),
+                inArray(m.state, [...CITIZEN_MESSAGE_OPEN]),
+                lte(m.createdAt, at),
+              ),
+            )
+            .returning({ id: m.id })
+        ).length,
+    },
+    deliveries: {
+      async insert(input) {
+        const row = {
+          ...input,
+          state: 'pending' as const,
+          attempts: 0,
+          externalId: null,
+          error: null,
+          updatedAt: input.createdAt,
+          deliveredAt: null,
+        }
+        return (await db.insert(d).values(row).onConflictDoNothing().returning({ id: d.id })).length > 0
+      },
+      get: async (id) => first<Delivery>(await db.select().from(d).where(eq(d.id, id))),
+      getForOffice: async (officeId, id) =>
+        (
+          await db
+            .select({ d })
+            .from(d)
+            .innerJoin(m, eq(m.id, d.messageId))
+            .where(and(eq(d.id, id), eq(m.officeId, officeId)))
+        ).map((r) => r.d as Delivery)[0] ?? null,
+      listForMessage: async (messageId) =>
+        (await db
+          .select()
+          .from(d)
+          .where(eq(d.messageId, messageId))
+          .orderBy(asc(d.createdAt), asc(d.id))) as Delivery[],
+      async list(q) {
+        const where: SQL[] = []
+        if (q.state) where.push(eq(d.state, q.state))
+        if (q.officeId) where.push(eq(m.officeId, q.officeId))
+        const rows = await db
+          .select({ d })
+          .from(d)
+          .innerJoin(m, eq(m.id, d.messageId))
+          .where(and(...where))
+          .orderBy(desc(d.createdAt), desc(d.id))
+          .limit(q.limit)
+        return rows.map((r) => r.d as Delivery)
+      },
+      claim: async (id, now, staleBefore) =>
+        first<Delivery>(
+          await db
+            .update(d)
+            .set({ state: 'sending', attempts: sql`${d.attempts} + 1`, updatedAt: now })
+            .where(
+              and(
+                eq(d.id, id),
+                or(
+                  inArray(d.state, ['pending', 'retrying']),
+                  and(eq(d.state, 'sending'), lt(d.updatedAt, staleBefore)),
+                ),
+              ),
+            )
+            .returning(),
+        ),
+      settle: async (id, outcome, now) =>
+        (
+          await db
+            .update(d)
+            .set({
+              state: outcome.state,
+              updatedAt: now,
+              ...(outcome.externalId === undefined ? {} : { externalId: outcome.externalId }),
+              ...(outcome.error === undefined ? {} : { error: outcome.error }),
+              ...(outcome.state === 'delivered' ? { deliveredAt: now, error: null } : {}),
+            })
+            .where(and(eq(d.id, id), eq(d.state, 'sending')))
+            .returning({ id: d.id })
+        ).length > 0,
+      requeue: async (id, now) =>
+        (
+          await db
+            .update(d)
+            .set({ state: 'pending', attempts: 0, updatedAt: now })
+            .where(and(eq(d.id, id), eq(d.state, 'failed')))
+            .returning({ id: d.id })
+        ).length > 0,
+    },
+    serviceCenter: {
+      async insert(item) {
+        const row = {
+          ...item,
+          state: 'open' as const,
+          claimedBy: null,
+          leaseUntil: null,
+          overdue: false,
+          updatedAt: item.createdAt,
+          closedAt: null,
+        }
+        return (await db.insert(sc).values(row).onConflictDoNothing().returning({ id: sc.id })).length > 0
+      },
+      get: async (officeId, id) =>
+        first<ServiceCenterItem>(
+          await db
+            .select()
+            .from(sc)
+            .where(and(eq(sc.officeId, officeId), eq(sc.id, id))),
+        ),
+      async list(q) {
+        const where: SQL[] = [eq(sc.officeId, q.officeId)]
+        if (q.queue) where.push(eq(sc.queue, q.queue))
+        if (q.overdue !== undefined) where.push(eq(sc.overdue, q.overdue))
+        if (q.state === 'open')
+          where.push(or(eq(sc.state, 'open'), and(eq(sc.state, 'claimed'), lt(sc.leaseUntil, q.now))) as SQL)
+        else if (q.state === 'claimed') where.push(eq(sc.state, 'claimed'), gte(sc.leaseUntil, q.now))
+        else if (q.state) where.push(eq(sc.state, q.state))
+        return (await db
+          .select()
+          .from(sc)
+          .where(and(...where))
+          .orderBy(asc(sc.dueAt), asc(sc.id))
+          .limit(q.limit)) as ServiceCenterItem[]
+      },
+      claim: async (officeId, id, staffId, now, leaseUntil) =>
+        first<ServiceCenterItem>(
+          await db
+            .update(sc)
+            .set({ state: 'claimed', claimedBy: staffId, leaseUntil, updatedAt: now })
+            .where(
+              and(
+                eq(sc.officeId, officeId),
+                eq(sc.id, id),
+                or(
+                  eq(sc.state, 'open'),
+                  and(eq(sc.state, 'claimed'), or(lt(sc.leaseUntil, now), eq(sc.claimedBy, staffId))),
+                ),
+              ),
+            )
+            .returning(),
+        ),
+      finish: async (officeId, id, staffId, state, now) =>
+        (
+          await db
+            .update(sc)
+            .set({ state, updatedAt: now, closedAt: now, leaseUntil: null })
+            .where(
+              and(
+                eq(sc.officeId, officeId),
+                eq(sc.id, id),
+                eq(sc.state, 'claimed'),
+                eq(sc.claimedBy, staffId),
+                gte(sc.leaseUntil, now),
+              ),
+            )
+            .returning({ id: sc.id })
+        ).length > 0,
+      async sweep(now) {
+        const overdue = await db
+          .update(sc)
+          .set({ overdue: true, updatedAt: now })
+          .where(and(inArray(sc.state, ['open', 'claimed']), eq(sc.overdue, false), lt(sc.dueAt, now)))
+          .returning({ id: sc.id })
+        const released = await db
+          .update(sc)
+          .set({ state: 'open', claimedBy: null, leaseUntil: null, updatedAt: now })
+          .where(and(eq(sc.state, 'claimed'), lt(sc.leaseUntil, now)))
+          .returning({ id: sc.id })
+        return { overdue: overdue.length, released: released.length }
+      },
+    },
+  }
+}
