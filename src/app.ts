@@ -15,6 +15,7 @@ import { healthRoutes } from './features/health/health.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
 import { inboundRoutes, isStreamedReply } from './features/inbound/inbound.routes.ts'
 import { mfaRoutes } from './features/mfa/mfa.routes.ts'
+import { isNoticeUpload, noticeRoutes } from './features/notices/notices.routes.ts'
 import { postboxRoutes } from './features/postbox/postbox.routes.ts'
 import { profileRoutes } from './features/profile/profile.routes.ts'
 import { replyRoutes } from './features/replies/replies.routes.ts'
@@ -50,9 +51,11 @@ export function createApp(deps: AppDeps) {
       throw httpErrors.payload_too_large(`The request body exceeds ${deps.config.http.maxBodyBytes} bytes.`)
     },
   })
-  // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself; so do the reply routes.
+  // The upload route streams its body and enforces MAX_UPLOAD_BYTES itself; so do the reply and notice routes.
   app.use((c, next) =>
-    isStreamedUpload(c.req.method, c.req.path) || isStreamedReply(c.req.method, c.req.path)
+    isStreamedUpload(c.req.method, c.req.path) ||
+    isStreamedReply(c.req.method, c.req.path) ||
+    isNoticeUpload(c.req.method, c.req.path, c.req.header('content-type'))
       ? next()
       : limitBody(c, next),
   )
@@ -70,11 +73,12 @@ export function createApp(deps: AppDeps) {
   app.route('/', eidRoutes(deps))
   app.route('/', attachmentRoutes(deps))
   app.route('/', postboxRoutes(deps))
+  app.route('/', inboundRoutes(deps))
+  app.route('/', replyRoutes(deps))
+  app.route('/', noticeRoutes(deps))
   app.route('/', routingRoutes(deps))
   app.route('/', deliveryRoutes(deps))
   app.route('/', serviceCenterRoutes(deps))
-  app.route('/', inboundRoutes(deps))
-  app.route('/', replyRoutes(deps))
   app.route('/v1/auth/mfa', mfaRoutes(deps))
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Postkorb API', version: '1' } })

@@ -7,7 +7,9 @@ import { deliveriesUsage, runDeliveriesCli } from './features/delivery/delivery.
 import { demoLoginLines, seedDemo } from './features/demo/demo.seed.ts'
 import { inboundUsage, runInboundCli } from './features/inbound/inbound.cli.ts'
 import { keysUsage, runKeysCli } from './features/keys/keys.cli.ts'
+import { printUsage, runPrintCli } from './features/notices/print.cli.ts'
 import { runStaffCli, staffUsage } from './features/staff/staff.cli.ts'
+import { requeueFailedScans } from './features/upload-check/quarantine.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startServer } from './server.ts'
 import { waitForPg } from './store/pg/connect.ts'
@@ -21,8 +23,10 @@ const usage = `usage: postkorb <command>
   audit verify        check the audit hash chain
   staff create|tokens|revoke   staff members and API tokens (see postkorb staff)
   keys status|rotate|retire    key-encryption keys: rotate and rewrap data keys (see postkorb keys)
-  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)
-  inbound email --office <code> < mail.eml   a raw reply from the mail gateway's pipe`
+  inbound email --office <code> < mail.eml   a raw reply from the mail gateway's pipe
+  print export|handed-over     letters for the print service (see postkorb print)
+  scans requeue       check every scan_failed upload again (after the virus scanner is back)
+  deliveries replay --id <id>|--failed   send failed deliveries again (never a delivered one)`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -38,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       'batch-size': { type: 'string' },
       'max-batches': { type: 'string' },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      batch: { type: 'string' },
       id: { type: 'string' },
       failed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -76,13 +83,23 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (!sub) return fail(keysUsage, deps)
       return closeAll(deps, await runKeysCli(deps, sub, values))
-    case 'deliveries':
-      if (!sub) return fail(deliveriesUsage, deps)
-      return closeAll(deps, await runDeliveriesCli(deps, sub, values))
     case 'inbound':
       if (sub !== 'email') return fail(inboundUsage, deps)
       await deps.queue.start()
       return closeAll(deps, await runInboundCli(deps, sub, values, process.stdin))
+    case 'print':
+      if (!sub) return fail(printUsage, deps)
+      return closeAll(deps, await runPrintCli(deps, sub, values))
+    case 'scans': {
+      if (sub !== 'requeue') return fail(usage, deps)
+      await deps.queue.start()
+      const requeued = await requeueFailedScans(deps)
+      console.log(JSON.stringify({ requeued }))
+      return closeAll(deps, 0)
+    }
+    case 'deliveries':
+      if (!sub) return fail(deliveriesUsage, deps)
+      return closeAll(deps, await runDeliveriesCli(deps, sub, values))
     case 'serve':
     case 'worker':
     case 'start':

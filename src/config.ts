@@ -59,6 +59,29 @@ export const envSchema = z.object({
   CLAMD_HOST: z.string().optional().describe('TCP host of clamd.'),
   CLAMD_PORT: int(1, 65535).default(3310).describe('TCP port of clamd.'),
   CLAMD_TIMEOUT_MS: int(100, 600_000).default(60_000).describe('Time allowed for one clamd scan.'),
+  ALLOWED_UPLOAD_TYPES: z
+    .string()
+    .default('application/pdf,image/jpeg,image/png')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['application/pdf', 'image/jpeg', 'image/png'])).min(1))
+    .describe(
+      'File types (by their bytes) the upload check accepts, comma-separated: a subset of PDF, JPEG, PNG.',
+    ),
+  QUARANTINE_RETENTION_DAYS: int(1, 3650)
+    .default(30)
+    .describe(
+      'Days infected and refused files stay in quarantine (encrypted) before the purge job deletes them.',
+    ),
+  MAX_IMAGE_PIXELS: int(1, 1_000_000_000)
+    .default(50_000_000)
+    .describe(
+      'Largest width × height an uploaded image may declare; larger ones are refused before decoding.',
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
@@ -167,6 +190,40 @@ export const envSchema = z.object({
     .string()
     .optional()
     .describe('Path of the key file (default DATA_DIR/keys.json); generated on first start when embedded.'),
+  NOTICE_DEEMED_DAYS: int(1, 30)
+    .optional()
+    .describe(
+      'Days after the notification until an online notice counts as delivered; default 4 (§ 37 Abs. 2a SGB X, notices provided after 31 Dec 2024), 3 before.',
+    ),
+  NOTICE_POSTAL_FALLBACK_DAYS: int(1, 365)
+    .optional()
+    .describe(
+      'Also send a letter when an online notice is not retrieved within this many days (off when unset).',
+    ),
+  NOTICE_PUBLIC_HOLIDAYS: z
+    .string()
+    .regex(/^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2})*$/, 'comma-separated YYYY-MM-DD dates')
+    .optional()
+    .describe(
+      'Public holidays (YYYY-MM-DD, comma-separated) that move an objection deadline to the next working day.',
+    ),
+  NOTICE_RETURN_ADDRESS: z
+    .string()
+    .max(120)
+    .optional()
+    .describe('Return address line printed above the window of letters (default: the office name).'),
+  NOTIFY_DEBOUNCE_SECONDS: int(0, 86_400)
+    .default(60)
+    .describe(
+      'New messages for one citizen within this many seconds become one notification email (0: at once).',
+    ),
+  SMS_PROVIDER_URL: z
+    .url()
+    .optional()
+    .describe(
+      'HTTP endpoint of the SMS provider (POST JSON {to, text}); without it SMS are written to DATA_DIR/sms-outbox.',
+    ),
+  SMS_PROVIDER_TOKEN: z.string().optional().describe('Bearer token for SMS_PROVIDER_URL.'),
   DELIVERY_MAX_ATTEMPTS: int(1, 100)
     .default(8)
     .describe('Attempts of one delivery (e-file, email) before it is marked failed for an admin to replay.'),
@@ -205,8 +262,19 @@ export type Config = Readonly<{
   log: Readonly<{ level: string }>
   queue: Readonly<{ concurrency: number; pollMs: number }>
   scanner: Readonly<{ socket?: string; host?: string; port: number; timeoutMs: number; required: boolean }>
+  uploadCheck: Readonly<{ allowedTypes: readonly string[]; quarantineDays: number; maxImagePixels: number }>
   keys: Readonly<{ inline?: string; indexKey?: string; file: string; generateIfMissing: boolean }>
   mail: Readonly<{ smtpUrl?: string; from: string; outboxDir: string }>
+  notices: Readonly<{
+    deemedDays?: number
+    postalFallbackDays?: number
+    holidays: readonly string[]
+    returnAddress?: string
+  }>
+  notify: Readonly<{
+    debounceSeconds: number
+    sms: Readonly<{ url?: string; token?: string; outboxDir: string }>
+  }>
   reply: Readonly<{ local: string; domain: string; tokenDays: number }>
   inbound: Readonly<{
     maxBytes: number
@@ -296,6 +364,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       timeoutMs: e.CLAMD_TIMEOUT_MS,
       required: production,
     },
+    uploadCheck: {
+      allowedTypes: e.ALLOWED_UPLOAD_TYPES,
+      quarantineDays: e.QUARANTINE_RETENTION_DAYS,
+      maxImagePixels: e.MAX_IMAGE_PIXELS,
+    },
     keys: {
       inline: e.POSTKORB_KEYS,
       indexKey: e.POSTKORB_INDEX_KEY,
@@ -303,6 +376,20 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       generateIfMissing: !production && !e.POSTKORB_KEYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    notices: {
+      deemedDays: e.NOTICE_DEEMED_DAYS,
+      postalFallbackDays: e.NOTICE_POSTAL_FALLBACK_DAYS,
+      holidays: e.NOTICE_PUBLIC_HOLIDAYS ? e.NOTICE_PUBLIC_HOLIDAYS.split(',') : [],
+      returnAddress: e.NOTICE_RETURN_ADDRESS,
+    },
+    notify: {
+      debounceSeconds: e.NOTIFY_DEBOUNCE_SECONDS,
+      sms: {
+        url: e.SMS_PROVIDER_URL,
+        token: e.SMS_PROVIDER_TOKEN,
+        outboxDir: path.join(dataDir, 'sms-outbox'),
+      },
+    },
     reply: {
       local: e.MAIL_REPLY_LOCAL,
       domain: e.MAIL_REPLY_DOMAIN.toLowerCase(),

@@ -7,7 +7,12 @@ import { deliverEmail } from './handlers/deliver-email.handler.ts'
 import { deliverQueue } from './handlers/deliver-queue.handler.ts'
 import { handleInboundEmail, purgeInboundRaw } from './handlers/inbound-email.handler.ts'
 import { routeMessage } from './handlers/message-route.handler.ts'
+import { deliverNoticeJob } from './handlers/notice-deliver.handler.ts'
+import { scanUnretrievedNoticesJob } from './handlers/notice-fallback-scan.handler.ts'
+import { pushReceiptJob } from './handlers/notice-receipt.handler.ts'
 import { notifyCitizen } from './handlers/notify-citizen.handler.ts'
+import { sendNotificationsJob } from './handlers/notify-send.handler.ts'
+import { purgeQuarantined } from './handlers/quarantine-purge.handler.ts'
 import { purgeRetention } from './handlers/retention-purge.handler.ts'
 import { sweepServiceCenter } from './handlers/service-center-sweep.handler.ts'
 import { checkUpload } from './handlers/upload-check.handler.ts'
@@ -24,19 +29,26 @@ export const registry = {
   'message.route': routeMessage,
   'upload.check': checkUpload,
   'notify.citizen': notifyCitizen,
+  'inbound.email': handleInboundEmail,
+  'inbound.purge': purgeInboundRaw,
+  'retention.purge': purgeRetention,
+  'notice.deliver': deliverNoticeJob,
+  'notify.send': sendNotificationsJob,
+  'notice.fallback_scan': scanUnretrievedNoticesJob,
+  'notice.receipt': pushReceiptJob,
+  'quarantine.purge': purgeQuarantined,
   'deliver.efile': deliverEfile,
   'deliver.email': deliverEmail,
   'deliver.queue': deliverQueue,
   'service-center.sweep': sweepServiceCenter,
-  'inbound.email': handleInboundEmail,
-  'inbound.purge': purgeInboundRaw,
-  'retention.purge': purgeRetention,
 } satisfies { [N in JobName]: BoundHandler<N> }
 
 /** Recurring jobs (UTC cron). */
 export const schedules: { name: JobName; cron: string }[] = [
   { name: 'audit.verify', cron: '17 3 * * *' },
-  { name: 'service-center.sweep', cron: '* * * * *' },
   { name: 'retention.purge', cron: '41 * * * *' },
   { name: 'inbound.purge', cron: '53 2 * * *' },
+  { name: 'notice.fallback_scan', cron: '40 5 * * *' },
+  { name: 'quarantine.purge', cron: '43 2 * * *' },
+  { name: 'service-center.sweep', cron: '* * * * *' },
 ]

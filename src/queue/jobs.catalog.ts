@@ -26,6 +26,34 @@ export const jobs = {
   'retention.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
   /** A new office message or notice for a citizen: a content-free notification (issue 7 builds it). */
   'notify.citizen': def(z.object({ citizenId: z.uuid(), messageId: z.uuid() })),
+  /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
+  'inbound.email': def(z.object({ inboundId: z.uuid() }), { retryLimit: 5, expireInSeconds: 300 }),
+  /** Daily: raw mails kept for review past INBOUND_RAW_RETENTION_DAYS lose their sealed blob. */
+  'inbound.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
+  /** A received notice: check its document, decide the channel once, place it online or queue its letter (issue 7). */
+  'notice.deliver': def(z.object({ noticeId: z.uuid() }), { expireInSeconds: 600, batchSize: 1 }),
+  /** The debounced notifications of one citizen: one email for everything pending (issue 7). */
+  'notify.send': def(z.object({ citizenId: z.uuid() }), { retryLimit: 12, retryDelaySeconds: 5 }),
+  /** Daily: letters for online notices not retrieved within NOTICE_POSTAL_FALLBACK_DAYS (issue 7). */
+  'notice.fallback_scan': def(z.object({}), { retryLimit: 2, batchSize: 1 }),
+  /** A notice's dates pushed to the office's e-file endpoint as a signed receipt event (issue 7). */
+  'notice.receipt': def(
+    z.object({
+      noticeId: z.uuid(),
+      event: z.enum([
+        'provided',
+        'notified',
+        'notification_failed',
+        'retrieved',
+        'letter_queued',
+        'letter_handed_over',
+        'refused',
+      ]),
+    }),
+    { expireInSeconds: 120 },
+  ),
+  /** Deletes quarantined blobs past QUARANTINE_RETENTION_DAYS (issue 5, scheduled). */
+  'quarantine.purge': def(z.object({}), { retryLimit: 2, expireInSeconds: 1800, batchSize: 1 }),
   /** One delivery to the office's e-file endpoint (issue 6); its own retries live on the delivery row. */
   'deliver.efile': def(z.object({ deliveryId: z.uuid() }), { expireInSeconds: 120, batchSize: 2 }),
   /** One delivery to an office inbox by SMTP (issue 6). */
@@ -34,10 +62,6 @@ export const jobs = {
   'deliver.queue': def(z.object({ deliveryId: z.uuid() })),
   /** Scheduled: marks overdue service-center items and returns expired claims to their queue (issue 6). */
   'service-center.sweep': def(z.object({}), { retryLimit: 1, batchSize: 1 }),
-  /** A raw inbound mail, stored sealed: parsed, matched to its thread by reply token or Message-ID (issue 6). */
-  'inbound.email': def(z.object({ inboundId: z.uuid() }), { retryLimit: 5, expireInSeconds: 300 }),
-  /** Daily: raw mails kept for review past INBOUND_RAW_RETENTION_DAYS lose their sealed blob. */
-  'inbound.purge': def(z.object({}), { retryLimit: 3, expireInSeconds: 1800, batchSize: 1 }),
 } satisfies Catalog
 
 export type Jobs = typeof jobs

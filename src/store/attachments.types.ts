@@ -22,6 +22,10 @@ export type Attachment = {
   scanDetail: string | null
   blobKey: string
   createdAt: Date
+  /** Set when an infected or refused file entered quarantine (issue 5). */
+  quarantinedAt: Date | null
+  /** Set when the quarantined content was deleted after the retention time. */
+  purgedAt: Date | null
 }
 
 export type NewAttachment = Pick<

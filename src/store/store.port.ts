@@ -2,6 +2,7 @@ import type { AttachmentRepos } from './attachments.port.ts'
 import type { IdentityRepos } from './identity.port.ts'
 import type { CitizenPatch } from './identity.types.ts'
 import type { InboundRepos } from './inbound.port.ts'
+import type { NoticeRepos } from './notices.port.ts'
 import type { PostboxRepos } from './postbox.port.ts'
 import type { RoutingRepos } from './routing.port.ts'
 import type {
@@ -17,6 +18,7 @@ import type {
   Office,
   Staff,
 } from './store.types.ts'
+import type { UploadCheckRepos } from './upload-checks.port.ts'
 
 /** Offices and their routing configuration. */
 export interface OfficeRepo {
@@ -90,7 +92,14 @@ export interface AuditRepo {
   verify(): Promise<AuditVerification>
 }
 
-export interface Repos extends IdentityRepos, AttachmentRepos, PostboxRepos, RoutingRepos, InboundRepos {
+export interface Repos
+  extends IdentityRepos,
+    AttachmentRepos,
+    PostboxRepos,
+    InboundRepos,
+    NoticeRepos,
+    UploadCheckRepos,
+    RoutingRepos {
   offices: OfficeRepo
   staff: StaffRepo
   apiTokens: ApiTokenRepo

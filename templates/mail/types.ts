@@ -8,3 +8,10 @@ export type IdentityMails = {
   passwordReset(p: { link: string; token: string; minutes: number }): MailText
   passwordChanged(p: { reason: 'change' | 'reset' }): MailText
 }
+
+/** The content-free notifications: how many new items, a link, never subject, text, office or file names. */
+export type NotifyMails = {
+  newMail(p: { count: number; notices: number; link: string }): MailText
+  /** The SMS for a new appointment message: as content-free as the email. */
+  appointmentSms(p: { link: string }): string
+}

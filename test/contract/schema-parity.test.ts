@@ -4,15 +4,23 @@ import { SQLiteTable, getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-
 import { describe, expect, it } from 'vitest'
 import * as pgIdentity from '../../src/store/pg/schema.identity.ts'
 import * as pgInbound from '../../src/store/pg/schema.inbound.ts'
+import * as pgNotices from '../../src/store/pg/schema.notices.ts'
 import * as pgRouting from '../../src/store/pg/schema.routing.ts'
 import * as pgMain from '../../src/store/pg/schema.ts'
 import * as sqliteIdentity from '../../src/store/sqlite/schema.identity.ts'
 import * as sqliteInbound from '../../src/store/sqlite/schema.inbound.ts'
+import * as sqliteNotices from '../../src/store/sqlite/schema.notices.ts'
 import * as sqliteRouting from '../../src/store/sqlite/schema.routing.ts'
 import * as sqliteMain from '../../src/store/sqlite/schema.ts'
 
-const pgSchema = { ...pgMain, ...pgIdentity, ...pgInbound, ...pgRouting }
-const sqliteSchema = { ...sqliteMain, ...sqliteIdentity, ...sqliteInbound, ...sqliteRouting }
+const pgSchema = { ...pgMain, ...pgIdentity, ...pgInbound, ...pgNotices, ...pgRouting }
+const sqliteSchema = {
+  ...sqliteMain,
+  ...sqliteIdentity,
+  ...sqliteInbound,
+  ...sqliteNotices,
+  ...sqliteRouting,
+}
 const IDENTITY_TABLES = [
   'activation_codes',
   'email_tokens',

@@ -22,14 +22,24 @@ export type SmtpCapture = {
   close(): Promise<void>
 }
 
-/** A real SMTP server on 127.0.0.1 (no TLS, no auth) that keeps every message it accepts. */
-export async function startSmtpCapture(): Promise<SmtpCapture> {
+/**
+ * A real SMTP server on 127.0.0.1 (no TLS, no auth) that keeps every message it accepts; on the
+ * given port (default: any free one), and refusing every recipient with 550 when rejectRecipients is set.
+ */
+export async function startSmtpCapture(
+  opts: { port?: number; rejectRecipients?: boolean } = {},
+): Promise<SmtpCapture> {
   const messages: CapturedMail[] = []
   const waiters = new Set<() => void>()
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (opts.rejectRecipients)
+        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }))
+      callback()
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))
@@ -47,7 +57,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       })
     },
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve))
   const { port } = server.server.address() as AddressInfo
   return {
     url: `smtp://127.0.0.1:${port}`,

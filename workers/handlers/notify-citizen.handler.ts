@@ -1,14 +1,12 @@
 import type { Deps } from '../../src/deps.ts'
+import { enqueueNotification } from '../../src/features/notify/notify.service.ts'
 import type { JobContext } from '../../src/queue/queue.port.ts'
 
-/**
- * Minimal until notifications arrive with issue 7 (email/SMS by preference, debounced): the job is
- * enqueued in the transaction that writes an office message, so no notification is lost meanwhile.
- */
+/** A new office message or notice: records the content-free notification and schedules its debounced send. */
 export async function notifyCitizen(
-  _deps: Pick<Deps, 'store'>,
+  deps: Deps,
   payload: { citizenId: string; messageId: string },
-  ctx: JobContext,
+  _ctx: JobContext,
 ) {
-  ctx.log.debug({ messageId: payload.messageId }, 'notify.citizen: notifications arrive with issue 7')
+  await enqueueNotification(deps, payload)
 }

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../deps.ts'
 import { AppError } from '../../errors.ts'
 import type { AppEnv } from '../../http/app-env.ts'
 import { citizenOf, requireCitizen } from '../../http/citizen-session.ts'
+import { recordNoticeDownload } from '../notices/notices.retrieval.ts'
 import { contentDisposition } from './attachments.names.ts'
 import { deleteAttachment, openAttachment, uploadAttachment } from './attachments.service.ts'
 
@@ -44,6 +45,7 @@ export function attachmentRoutes(deps: AppDeps) {
     })
     .get(`${UPLOAD_PATH}/:id`, activated, async (c) => {
       const download = await openAttachment(deps, citizenOf(c).citizen, c.req.param('id'))
+      await recordNoticeDownload(deps, citizenOf(c).citizen.id, download.attachment.messageId)
       const body = await startedStream(download.content)
       return c.body(body, 200, {
         'Content-Type': download.contentType,

@@ -11,7 +11,11 @@ export function healthRoutes(deps: AppDeps) {
   const checks: Record<string, Check> = {
     store: () => deps.store.ping(),
     queue: () => deps.queue.ping(),
-    scanner: () => deps.scanner.ping(),
+    // Uploads that failed their check for good keep the scanner "down" until `postkorb scans requeue`.
+    scanner: async () => {
+      await deps.scanner.ping()
+      if ((await deps.store.uploadChecks.countFailed()) > 0) throw new Error('scans failed')
+    },
   }
   return new Hono<AppEnv>()
     .get('/healthz', (c) => c.json({ status: 'ok' }))

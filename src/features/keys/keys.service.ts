@@ -34,40 +34,62 @@ export const keySource = (config: KeysDeps['config']): KeySource => (config.keys
  * Each update is conditional on the old key id, so a rerun or a concurrent run only skips rows.
  */
 export async function rewrapDataKeys(
-  store: Pick<Store, 'citizens' | 'transaction'>,
+  store: Pick<Store, 'citizens' | 'transaction'> & Partial<Pick<Store, 'notices'>>,
   keyring: Keyring,
   opts: RewrapOptions = {},
 ): Promise<RewrapResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH
   if (!Number.isInteger(batchSize) || batchSize < 1) throw keysErrors.bad_option('batch size must be ≥ 1')
   const target = keyring.activeId
-  const counts = await store.citizens.countByKeyId()
+  const counts = await wrappedByKeyId(store)
   refuseUnknownKeys(counts, keyring)
   const total = pendingOf(counts, target)
   const progress: RewrapProgress = { done: 0, skipped: 0, batches: 0, total }
-  let afterId: string | null = null
-  while (opts.maxBatches === undefined || progress.batches < opts.maxBatches) {
-    const rows = await store.citizens.listWrappedNotUnder(target, afterId, batchSize)
-    const last = rows.at(-1)
-    if (!last) break
-    // Crypto first, then one short write transaction (SQLite: no awaits on I/O while holding the writer).
-    const rewrapped = rows.map((r) => {
-      const { wrapped, keyId } = keyring.wrapDek(r.id, keyring.unwrapDek(r.id, r.dekWrapped, r.dekKeyId))
-      return { id: r.id, from: r.dekKeyId, wrapped, keyId }
-    })
-    const changed = await store.transaction(async (tx) => {
-      let n = 0
-      for (const r of rewrapped) if (await tx.citizens.rewrapDek(r.id, r.from, r.wrapped, r.keyId)) n++
-      return n
-    })
-    progress.done += changed
-    progress.skipped += rows.length - changed
-    progress.batches++
-    afterId = last.id
-    await opts.onBatch?.({ ...progress })
+  // Citizens' keys first, then the notices' own keys (bound to "notice:<id>", see notices.crypto.ts).
+  type Owner = { repo: 'citizens' | 'notices'; aad: (id: string) => string }
+  const owners: Owner[] = [{ repo: 'citizens', aad: (id) => id }]
+  if (store.notices) owners.push({ repo: 'notices', aad: (id) => `notice:${id}` })
+  for (const owner of owners) {
+    const list = owner.repo === 'citizens' ? store.citizens : (store.notices ?? store.citizens)
+    let afterId: string | null = null
+    while (opts.maxBatches === undefined || progress.batches < opts.maxBatches) {
+      const rows: { id: string; dekWrapped: Buffer; dekKeyId: string }[] = await list.listWrappedNotUnder(
+        target,
+        afterId,
+        batchSize,
+      )
+      const last = rows.at(-1)
+      if (!last) break
+      // Crypto first, then one short write transaction (SQLite: no awaits on I/O while holding the writer).
+      const rewrapped = rows.map((r) => {
+        const dek = keyring.unwrapDek(owner.aad(r.id), r.dekWrapped, r.dekKeyId)
+        const { wrapped, keyId } = keyring.wrapDek(owner.aad(r.id), dek)
+        return { id: r.id, from: r.dekKeyId, wrapped, keyId }
+      })
+      const changed = await store.transaction(async (tx) => {
+        let n = 0
+        for (const r of rewrapped) if (await tx[owner.repo].rewrapDek(r.id, r.from, r.wrapped, r.keyId)) n++
+        return n
+      })
+      progress.done += changed
+      progress.skipped += rows.length - changed
+      progress.batches++
+      afterId = last.id
+      await opts.onBatch?.({ ...progress })
+    }
   }
-  const remaining = pendingOf(await store.citizens.countByKeyId(), target)
+  const remaining = pendingOf(await wrappedByKeyId(store), target)
   return { ...progress, targetKeyId: target, remaining }
+}
+
+/** Data keys per KEK id over citizens and notices (notices carry their own key, see notices.crypto.ts). */
+async function wrappedByKeyId(
+  store: Pick<Store, 'citizens'> & Partial<Pick<Store, 'notices'>>,
+): Promise<Record<string, number>> {
+  const counts = { ...(await store.citizens.countByKeyId()) }
+  const notices = store.notices ? await store.notices.countByKeyId() : {}
+  for (const [id, n] of Object.entries(notices)) counts[id] = (counts[id] ?? 0) + n
+  return counts
 }
 
 /**
@@ -82,7 +104,7 @@ export async function rotateKeys(
   } = {},
 ): Promise<RotateResult> {
   const source = keySource(deps.config)
-  const fromKeyIds = await deps.store.citizens.countByKeyId()
+  const fromKeyIds = await wrappedByKeyId(deps.store)
   let keyring = deps.keyring
   let generatedKeyId: string | null = null
   if (source === 'file') {
@@ -152,6 +174,12 @@ export async function retireKey(
       : { active: deps.keyring.activeId, ids: deps.keyring.ids }
   if (!ids.includes(keyId)) throw keysErrors.key_unknown(`key ${keyId} is not in the keyring`)
   if (keyId === active) throw keysErrors.key_active(`key ${keyId} is the active key; rotate first`)
+  const notices = (await deps.store.notices.countByKeyId())[keyId] ?? 0
+  if (notices > 0)
+    throw keysErrors.key_in_use(
+      `${notices} notice(s) still have their data key wrapped under ${keyId}; run keys rotate first`,
+      { extra: { notices } },
+    )
   const inUse = (await deps.store.citizens.countByKeyId())[keyId] ?? 0
   if (inUse > 0)
     throw keysErrors.key_in_use(

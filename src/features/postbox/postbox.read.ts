@@ -4,6 +4,7 @@ import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, MessageCursor, MessageListItem, Thread } from '../../store/postbox.port.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { deliveryView } from '../delivery/delivery.service.ts'
+import { refusalOf } from '../upload-check/upload-check.texts.ts'
 import { type CitizenKeys, keysOf, openAttachmentName, openBody, openSubject } from './postbox.crypto.ts'
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { ListQuery } from './postbox.schemas.ts'
@@ -133,6 +134,7 @@ function threadView<M extends Message>(
         size: a.size,
         type: a.declaredType,
         state: a.scanState,
+        refusal: refusalOf(a),
       })),
     })),
   }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/app-env.ts'
 import { citizenOf, requireCitizen } from '../../http/citizen-session.ts'
 import { jsonBody } from '../../http/json-body.ts'
 import { requireStaff, staffOf } from '../../http/staff-auth.ts'
+import { recordNoticeDownload } from '../notices/notices.retrieval.ts'
 import { messagePdf, type PdfFile, threadPdf } from './postbox.pdf.ts'
 import { folderCounts, getThread, listMessages, readThreadForOffice } from './postbox.read.ts'
 import { draftPatchInput, listQuery, newThreadInput, replyInput } from './postbox.schemas.ts'
@@ -33,9 +34,11 @@ export function postboxRoutes(deps: AppDeps) {
     .get('/v1/postbox/threads/:threadId/pdf', activated, async (c) =>
       pdfResponse(await threadPdf(deps, me(c), c.req.param('threadId'))),
     )
-    .get('/v1/postbox/messages/:messageId/pdf', activated, async (c) =>
-      pdfResponse(await messagePdf(deps, me(c), c.req.param('messageId'))),
-    )
+    .get('/v1/postbox/messages/:messageId/pdf', activated, async (c) => {
+      const file = await messagePdf(deps, me(c), c.req.param('messageId'))
+      await recordNoticeDownload(deps, me(c).id, c.req.param('messageId'))
+      return pdfResponse(file)
+    })
     .post('/v1/postbox/threads/:threadId/messages', activated, async (c) => {
       const written = await reply(deps, me(c), c.req.param('threadId'), await jsonBody(c, replyInput))
       return c.json(written, 201)

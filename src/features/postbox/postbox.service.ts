@@ -6,6 +6,7 @@ import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
 import type { Tx } from '../../store/store.port.ts'
 import type { Citizen } from '../../store/store.types.ts'
+import { recordNoticeRetrieval } from '../notices/notices.retrieval.ts'
 import {
   type CitizenKeys,
   keysOf,
@@ -18,7 +19,7 @@ import {
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { DraftPatchInput, NewThreadInput, ReplyInput } from './postbox.schemas.ts'
 
-type WriteDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'blobs'>
+type WriteDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'blobs' | 'config'>
 export type Written = { threadId: string; messageId: string; state: Message['state'] }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -206,6 +207,7 @@ export async function markRead(deps: WriteDeps, citizen: Citizen, messageId: str
     ? await deps.store.postbox.markRead(citizen.id, messageId, deps.clock())
     : null
   if (!updated) throw postboxErrors.message_not_found(texts.messageNotFound)
+  await recordNoticeRetrieval(deps, updated)
   return { id: updated.id, readAt: updated.readAt, retrievedAt: updated.retrievedAt }
 }
 

@@ -5,8 +5,9 @@ export default defineConfig({
   schema: [
     './src/store/pg/schema.ts',
     './src/store/pg/schema.identity.ts',
-    './src/store/pg/schema.routing.ts',
     './src/store/pg/schema.inbound.ts',
+    './src/store/pg/schema.notices.ts',
+    './src/store/pg/schema.routing.ts',
   ],
   out: './migrations/pg',
 })

@@ -10,8 +10,10 @@ import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
 import { pgInboundRepo } from './repos.inbound.ts'
+import { pgNoticeRepos } from './repos.notices.ts'
 import { pgPostboxRepo } from './repos.postbox.ts'
 import { pgRoutingRepos } from './repos.routing.ts'
+import { pgUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
 /** The pool-backed database or one of its transactions: both run the same queries. */
@@ -31,8 +33,10 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     ...pgIdentityRepos(db, inTransaction),
     attachments: pgAttachmentRepo(db, inTransaction),
     postbox: pgPostboxRepo(db, inTransaction),
-    ...pgRoutingRepos(db),
     inbound: pgInboundRepo(db),
+    ...pgNoticeRepos(db),
+    uploadChecks: pgUploadCheckRepo(db),
+    ...pgRoutingRepos(db),
     offices: {
       async create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -18,6 +18,8 @@ export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
         detectedType: null,
         scanState: 'pending' as const,
         scanDetail: null,
+        quarantinedAt: null,
+        purgedAt: null,
       }
       db.insert(a).values(row).run()
       return row

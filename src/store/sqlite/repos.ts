@@ -8,8 +8,10 @@ import { sqliteAttachmentRepo } from './repos.attachments.ts'
 import { sqliteCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { sqliteIdentityRepos } from './repos.identity.ts'
 import { sqliteInboundRepo } from './repos.inbound.ts'
+import { sqliteNoticeRepos } from './repos.notices.ts'
 import { sqlitePostboxRepo } from './repos.postbox.ts'
 import { sqliteRoutingRepos } from './repos.routing.ts'
+import { sqliteUploadCheckRepo } from './repos.upload-checks.ts'
 import * as s from './schema.ts'
 
 export type SqliteDb = BetterSQLite3Database<typeof s>
@@ -25,8 +27,10 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
     ...sqliteIdentityRepos(db),
     attachments: sqliteAttachmentRepo(db),
     postbox: sqlitePostboxRepo(db),
-    ...sqliteRoutingRepos(db),
     inbound: sqliteInboundRepo(db),
+    ...sqliteNoticeRepos(db),
+    uploadChecks: sqliteUploadCheckRepo(db),
+    ...sqliteRoutingRepos(db),
     offices: {
       create(o) {
         const row = { ...o, routingVersion: o.routingVersion ?? 1, createdAt: new Date() }

@@ -150,6 +150,8 @@ export const messages = sqliteTable(
     readAt: time('read_at'),
     retrievedAt: time('retrieved_at'),
     trashedAt: time('trashed_at'),
+    /** Set once when every attachment has an upload-check outcome (the follow-up job went out then). */
+    checkedAt: time('checked_at'),
   },
   (t) => [
     index('messages_citizen_folder_idx').on(t.citizenId, t.citizenFolder, t.createdAt),
@@ -176,6 +178,10 @@ export const attachments = sqliteTable(
     scanDetail: str('scan_detail'),
     blobKey: str('blob_key').notNull(),
     createdAt: time('created_at').notNull(),
+    /** When an infected or type-rejected file entered quarantine (its blob stays encrypted until purged). */
+    quarantinedAt: time('quarantined_at'),
+    /** When the quarantined blob was deleted after QUARANTINE_RETENTION_DAYS. */
+    purgedAt: time('purged_at'),
   },
   (t) => [index('attachments_message_idx').on(t.messageId), index('attachments_citizen_idx').on(t.citizenId)],
 )

@@ -1,1 +1,0 @@
-CREATE INDEX `messages_trashed_idx` ON `messages` (`trashed_at`);
