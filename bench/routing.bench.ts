@@ -1,16 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import PDFDocument from 'pdfkit'
+import sharp from 'sharp'
 import { createApp } from '../src/app.ts'
 import { type AppDeps, buildDeps } from '../src/deps.ts'
 import { createLogger } from '../src/logger.ts'
 import { createSignedInCitizen, type SignedIn } from '../test/helpers/citizen.ts'
-import { makeTestConfig } from '../test/helpers/config.ts'
+import { makeTestConfig, testClamdSocket } from '../test/helpers/config.ts'
 import { createPgDatabase, pgUnavailableReason } from '../test/helpers/peers.ts'
 import { createOffice } from '../test/helpers/staff.ts'
+import { clamdReason, multipart } from '../test/http/attachments-fixtures.ts'
 import type { Figure } from './lib/figures.ts'
-import { percentile, progress, sleep, waitUntil } from './lib/stats.ts'
+import { percentile, progress, sleep, timeMs, waitUntil } from './lib/stats.ts'
 
 /**
  * Issue 6 bench, part (b): text-only citizen messages sent through the API at a steady RATE per second
@@ -25,9 +29,158 @@ const WORKERS = Number(process.env.ROUTING_BENCH_WORKERS ?? 2)
 // WORKER_CONCURRENCY of each worker process (the production default is 4).
 const CONCURRENCY = process.env.ROUTING_BENCH_CONCURRENCY ?? '4'
 const CITIZENS = 50
+const PARTS = (process.env.ROUTING_BENCH_PARTS ?? 'a,b').split(',')
+const SCAN_MESSAGES = Number(process.env.ROUTING_BENCH_SCAN_MESSAGES ?? 60)
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts')
 
 export async function run(): Promise<Figure[]> {
+  const figures: Figure[] = []
+  if (PARTS.includes('a')) figures.push(...(await runScanPart()))
+  if (PARTS.includes('b')) figures.push(...(await runQueuePart()))
+  return figures
+}
+
+/**
+ * Part (a): SCAN_MESSAGES messages with one distinct 1 MiB PDF each (uploaded beforehand), sent at
+ * once; time from the first send to the last delivery, against the same files scanned straight by
+ * clamd at the same concurrency (2 workers × WORKER_CONCURRENCY upload checks at a time).
+ */
+async function runScanPart(): Promise<Figure[]> {
+  const name = 'routing (a): 1 MiB PDF messages send→delivered throughput ÷ raw clamd (pg, 2 workers)'
+  const reason = (await pgUnavailableReason()) ?? clamdReason
+  if (reason) return [{ name, value: Number.NaN, unit: '×', target: { op: '>=', value: 0.7 }, note: reason }]
+  const db = await createPgDatabase('postkorb_bench')
+  const config = makeTestConfig({
+    DATABASE_URL: db.url,
+    WORKER_CONCURRENCY: CONCURRENCY,
+    CLAMD_SOCKET: testClamdSocket,
+  })
+  const deps: AppDeps = { ...buildDeps(config, createLogger('silent')), lifecycle: { draining: false } }
+  const workers: ChildProcess[] = []
+  try {
+    await deps.store.migrate()
+    await deps.queue.start()
+    const office = await createOffice(deps)
+    await deps.store.routing.setRules(
+      office.id,
+      [
+        {
+          id: 'r-default',
+          name: 'SC',
+          match: {},
+          destinations: [{ kind: 'queue', queue: 'nachweise' }],
+          isDefault: true,
+        },
+      ],
+      null,
+    )
+    progress(`part (a): ${SCAN_MESSAGES} distinct 1 MiB PDFs`)
+    const files = await Promise.all(Array.from({ length: SCAN_MESSAGES }, () => noisePdf()))
+    const concurrency = WORKERS * Number(CONCURRENCY)
+    const rawMs = await timeMs(() =>
+      inParallel(files, concurrency, async (f) => {
+        const v = await deps.scanner.scanStream(Readable.from([f]))
+        if (v.verdict !== 'clean') throw new Error('noise PDF found infected')
+      }),
+    )
+    const app = createApp(deps)
+    // One citizen per message: a citizen may hold at most 20 unsent uploads.
+    const ids: { id: string; who: SignedIn }[] = []
+    for (const [i, f] of files.entries()) {
+      const who = await createSignedInCitizen(deps, { officeId: office.id, customerNumber: `S${i}` })
+      const { body, contentType } = multipart([
+        { filename: 'nachweis.pdf', type: 'application/pdf', content: f },
+      ])
+      const res = await app.request('/v1/postbox/attachments', {
+        method: 'POST',
+        headers: who.headers({ 'Content-Type': contentType }),
+        body,
+      })
+      if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`)
+      ids.push({ id: ((await res.json()) as { id: string }).id, who })
+    }
+    for (let i = 0; i < WORKERS; i++) workers.push(startWorker(config))
+    await sleep(3000)
+    const t0 = Date.now()
+    const sent = await Promise.all(
+      ids.map(async ({ id, who }, i) => {
+        const res = await app.request('/v1/postbox/threads', {
+          method: 'POST',
+          headers: who.headers(),
+          body: JSON.stringify({
+            category: 'evidence',
+            subject: `Nachweis ${i}`,
+            body: 'anbei',
+            attachmentIds: [id],
+          }),
+        })
+        if (res.status !== 201) throw new Error(`send failed: ${res.status}`)
+        return { messageId: ((await res.json()) as { messageId: string }).messageId, started: t0 }
+      }),
+    )
+    const done = await waitUntil(
+      async () => (await deliveredOf(deps, sent)).size === sent.length,
+      300_000,
+      100,
+    )
+    const delivered = await deliveredOf(deps, sent)
+    const pipelineMs = Math.max(...delivered.values()) - t0
+    const ratio = done ? rawMs / pipelineMs : Number.NaN
+    return [
+      {
+        name,
+        value: ratio,
+        unit: '×',
+        target: { op: '>=', value: 0.7 },
+        note: `files ${(files.reduce((a, f) => a + f.length, 0) / files.length / 1048576).toFixed(2)} MiB each; ${SCAN_MESSAGES} messages in ${(pipelineMs / 1000).toFixed(1)} s vs raw clamd ${(rawMs / 1000).toFixed(1)} s at concurrency ${concurrency}${done ? '' : '; NOT all delivered within 300 s'}`,
+      },
+    ]
+  } finally {
+    for (const w of workers) w.kill('SIGTERM')
+    await Promise.all(
+      workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once('exit', r) : r(null)))),
+    )
+    await deps.queue.stop({ graceful: false, timeoutMs: 1000 })
+    await deps.store.close()
+    await db.drop()
+  }
+}
+
+// A one-page PDF around a 1 MiB noise image: distinct bytes per file, so clamd's cache of clean files never hits.
+async function noisePdf(): Promise<Buffer> {
+  const png = await sharp({
+    create: {
+      width: 620,
+      height: 560,
+      channels: 3,
+      background: '#888',
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
+    .png({ compressionLevel: 1 })
+    .toBuffer()
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ compress: false })
+    const chunks: Buffer[] = []
+    doc.on('data', (c: Buffer) => chunks.push(c))
+    doc.on('end', () => resolve(Buffer.concat(chunks)))
+    doc.on('error', reject)
+    doc.text('Nachweis').image(png, { width: 400 })
+    doc.end()
+  })
+}
+
+async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++] as T)
+    }),
+  )
+}
+
+/** Part (b): text-only messages at a steady rate. */
+async function runQueuePart(): Promise<Figure[]> {
   const reason = await pgUnavailableReason()
   if (reason) return [missing(reason)]
   const db = await createPgDatabase('postkorb_bench')
@@ -153,6 +306,7 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
     POSTKORB_KEYS: config.keys.inline ?? '',
     POSTKORB_INDEX_KEY: config.keys.indexKey ?? '',
     WORKER_CONCURRENCY: CONCURRENCY,
+    CLAMD_SOCKET: config.scanner.socket ?? '',
     LOG_LEVEL: 'warn',
   }
   const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
