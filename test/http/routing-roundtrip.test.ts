@@ -74,6 +74,9 @@ describeBackends('routing round trip by email', (kind) => {
       ['citizen_to_office', 'answered', 'Wann kommt mein Geld?'],
       ['office_to_citizen', null, 'Die Zahlung ist am 30. angewiesen.'],
     ])
+    // The folder listing says so too (the state is written with the answer, not derived per thread).
+    const sentFolder = await api.list({ folder: 'sent' })
+    expect(sentFolder.items.find((m) => m.id === sent.messageId)?.status).toBe('answered')
   })
 
   it('answers to the inbox address without the token: the Message-ID we stored finds the thread', async () => {

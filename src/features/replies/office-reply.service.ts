@@ -93,6 +93,8 @@ export async function writeOfficeReply(
         if (bound !== staged.length) throw new Error('office reply: not every attachment was bound')
       }
       await tx.postbox.updateThread(citizen.id, thread.id, { updatedAt: now })
+      // The citizen's messages before this answer now show as answered (routing, issue 6).
+      await tx.routing.markAnswered(thread.id, now)
       if (staged.length === 0)
         await deps.queue.send('notify.citizen', { citizenId: citizen.id, messageId: message.id }, { tx })
       for (const s of staged) await deps.queue.send('upload.check', { attachmentId: s.id }, { tx })
