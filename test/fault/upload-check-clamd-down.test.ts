@@ -13,11 +13,11 @@ import { checkUpload } from '../../workers/handlers/upload-check.handler.ts'
 import type { TestApp } from '../helpers/app.ts'
 import { type BackendKind, describeBackends, makeTestDatabase } from '../helpers/backends.ts'
 import { makeTestConfig } from '../helpers/config.ts'
+import { ownClamd } from '../helpers/own-clamd.ts'
 import { createOffice, readJson } from '../helpers/staff.ts'
 import { clamdReason } from '../http/attachments-fixtures.ts'
 import { apiFor, citizenOf } from '../http/postbox-fixtures.ts'
 import { EICAR, jobContext, realPdf, settled, upload } from '../http/upload-check-fixtures.ts'
-import { ownClamd } from './helpers-clamd.ts'
 
 // Retries every 2 s without backoff: the default (5 s doubling) would make this test take minutes.
 const fastCatalog = {

@@ -13,7 +13,8 @@ const ACTIVE_NAMES = new Set([
 ])
 
 // A name is "/" followed by regular characters (PDF 32000-1 §7.3.5); "#xx" escapes any byte.
-const NAME = /\/([^\s\0()<>[\]{}/%]+)/g
+// Only names that can spell an active one are matched: its first letter, or an escape, comes first.
+const NAME = /\/([JLEORG#][^\s\0()<>[\]{}/%]*)/g
 const STREAM = /stream\r?\n/g
 const PER_STREAM_MAX = 16 * 1024 * 1024
 const TOTAL_INFLATE_MAX = 128 * 1024 * 1024
@@ -27,7 +28,8 @@ export function decodePdfName(raw: string): string {
 
 function activeNameIn(text: string): string | null {
   for (const m of text.matchAll(NAME)) {
-    const name = decodePdfName(m[1] ?? '')
+    const raw = m[1] ?? ''
+    const name = raw.includes('#') ? decodePdfName(raw) : raw
     if (ACTIVE_NAMES.has(name)) return name
   }
   return null
