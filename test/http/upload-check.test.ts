@@ -5,6 +5,7 @@ import { findActiveContent } from '../../src/features/upload-check/pdf-active-co
 import { purgeQuarantine, requeueFailedScans } from '../../src/features/upload-check/quarantine.ts'
 import { checkAttachment, markScanFailed } from '../../src/features/upload-check/upload-check.service.ts'
 import type { Office } from '../../src/store/store.types.ts'
+import { checkUpload } from '../../workers/handlers/upload-check.handler.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { createOffice, readJson } from '../helpers/staff.ts'
@@ -13,6 +14,7 @@ import { apiFor, citizenOf, officeMessage } from './postbox-fixtures.ts'
 import {
   contentOf,
   EICAR,
+  jobContext,
   jpegWithGps,
   rawPdf,
   realPdf,
@@ -327,6 +329,22 @@ describeBackends('upload check with the real clamd', (kind) => {
         scanState: 'infected',
         purgedAt: later,
       })
+    })
+
+    it('a failure no retry can fix (the blob is gone) makes the file scan_failed at once, with an alert', async () => {
+      const who = await citizenOf(t, office)
+      const id = await storedFile(t, who, 'weg.pdf', PDF, await realPdf())
+      const a = await t.deps.store.attachments.getForCheck(id)
+      await t.deps.blobs.delete(a?.blobKey as string)
+      await checkUpload(t.deps, { attachmentId: id }, jobContext(t, 1))
+      expect(await t.deps.store.attachments.getForCheck(id)).toMatchObject({
+        scanState: 'scan_failed',
+        scanDetail: 'blobs.not_found',
+      })
+      expect(t.logs.some((l) => l.includes('"alert":"upload_scan_failed"') && l.includes(id))).toBe(true)
+      // Out of scan_failed without a new job, so the readiness test below starts from no failed scans.
+      expect(await t.deps.store.uploadChecks.resetFailed(id)).toBe(true)
+      await t.deps.store.uploadChecks.recordOutcome(id, { state: 'rejected_type', detail: 'test cleanup' })
     })
 
     it('a scan_failed file makes /readyz report the scanner down until `scans requeue` checks it again', async () => {
