@@ -236,6 +236,11 @@ describeBackends('upload check with the real clamd', (kind) => {
       })
     })
 
+    it("refuses a file longer than clamd's StreamMaxLength (25M here) instead of passing it unscanned", async () => {
+      const { a } = await checkOne('riesig.pdf', PDF, Buffer.alloc(26 * 1024 * 1024, 0x62), true)
+      expect(a).toMatchObject({ scanState: 'rejected_type', scanDetail: 'too_large_for_scanner' })
+    })
+
     it('refuses an image that declares absurd pixel dimensions before decoding it', async () => {
       const png = await realPng()
       png.writeUInt32BE(100_000, 16)
