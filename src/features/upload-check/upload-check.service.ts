@@ -132,7 +132,8 @@ async function scanOriginal(
     ])
     return { verdict, type }
   } catch (err) {
-    source.destroy()
+    // Nothing outlives a failed pass: the other consumer's stream (and so its clamd socket) closes too.
+    for (const stream of [source, toScanner, ins.sink]) stream.destroy()
     throw err
   }
 }
@@ -169,8 +170,7 @@ async function reencode(
     ])
     return { verdict, blob: { key, size: put.size } }
   } catch (err) {
-    source.destroy()
-    encoder.destroy()
+    for (const stream of [source, encoder, toScanner, toBlob]) stream.destroy()
     // sharp's own failure (corrupt pixels, limits) refuses the file; a cut blob stream stays an error.
     if (imageError && !isAppError(imageError)) return { unreadable: true }
     throw err
