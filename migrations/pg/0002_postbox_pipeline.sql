@@ -97,6 +97,15 @@ CREATE TABLE "print_jobs" (
 	"handed_over_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "routing_rule_versions" (
+	"office_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"rules" jsonb NOT NULL,
+	"changed_by" text,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "routing_rule_versions_office_id_version_pk" PRIMARY KEY("office_id","version")
+);
+--> statement-breakpoint
 CREATE TABLE "service_center_items" (
 	"id" text PRIMARY KEY NOT NULL,
 	"office_id" text NOT NULL,
@@ -130,6 +139,7 @@ ALTER TABLE "notifications" ADD CONSTRAINT "notifications_message_id_messages_id
 ALTER TABLE "postal_addresses" ADD CONSTRAINT "postal_addresses_citizen_id_citizens_id_fk" FOREIGN KEY ("citizen_id") REFERENCES "public"."citizens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_notice_id_notices_id_fk" FOREIGN KEY ("notice_id") REFERENCES "public"."notices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "print_jobs" ADD CONSTRAINT "print_jobs_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "routing_rule_versions" ADD CONSTRAINT "routing_rule_versions_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_delivery_id_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."deliveries"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "service_center_items" ADD CONSTRAINT "service_center_items_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -147,4 +157,5 @@ CREATE INDEX "print_jobs_state_idx" ON "print_jobs" USING btree ("state");--> st
 CREATE UNIQUE INDEX "service_center_items_delivery_uq" ON "service_center_items" USING btree ("delivery_id");--> statement-breakpoint
 CREATE INDEX "service_center_items_queue_idx" ON "service_center_items" USING btree ("office_id","queue","state","due_at");--> statement-breakpoint
 CREATE INDEX "service_center_items_due_idx" ON "service_center_items" USING btree ("state","due_at");--> statement-breakpoint
+CREATE INDEX "deliveries_external_idx" ON "deliveries" USING btree ("destination_kind","external_id");--> statement-breakpoint
 CREATE INDEX "messages_trashed_idx" ON "messages" USING btree ("trashed_at");

@@ -120,6 +120,16 @@ CREATE TABLE `print_jobs` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `print_jobs_notice_uq` ON `print_jobs` (`notice_id`);--> statement-breakpoint
 CREATE INDEX `print_jobs_state_idx` ON `print_jobs` (`state`);--> statement-breakpoint
+CREATE TABLE `routing_rule_versions` (
+	`office_id` text NOT NULL,
+	`version` integer NOT NULL,
+	`rules` text NOT NULL,
+	`changed_by` text,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`office_id`, `version`),
+	FOREIGN KEY (`office_id`) REFERENCES `offices`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `service_center_items` (
 	`id` text PRIMARY KEY NOT NULL,
 	`office_id` text NOT NULL,
@@ -147,4 +157,5 @@ CREATE INDEX `service_center_items_due_idx` ON `service_center_items` (`state`,`
 ALTER TABLE `attachments` ADD `quarantined_at` integer;--> statement-breakpoint
 ALTER TABLE `attachments` ADD `purged_at` integer;--> statement-breakpoint
 ALTER TABLE `messages` ADD `checked_at` integer;--> statement-breakpoint
-CREATE INDEX `messages_trashed_idx` ON `messages` (`trashed_at`);
+CREATE INDEX `messages_trashed_idx` ON `messages` (`trashed_at`);--> statement-breakpoint
+CREATE INDEX `deliveries_external_idx` ON `deliveries` (`destination_kind`,`external_id`);

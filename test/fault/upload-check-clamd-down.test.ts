@@ -13,11 +13,11 @@ import { checkUpload } from '../../workers/handlers/upload-check.handler.ts'
 import type { TestApp } from '../helpers/app.ts'
 import { type BackendKind, describeBackends, makeTestDatabase } from '../helpers/backends.ts'
 import { makeTestConfig } from '../helpers/config.ts'
+import { ownClamd } from '../helpers/own-clamd.ts'
 import { createOffice, readJson } from '../helpers/staff.ts'
 import { clamdReason } from '../http/attachments-fixtures.ts'
 import { apiFor, citizenOf } from '../http/postbox-fixtures.ts'
 import { EICAR, jobContext, realPdf, settled, upload } from '../http/upload-check-fixtures.ts'
-import { ownClamd } from './helpers-clamd.ts'
 
 // Retries every 2 s without backoff: the default (5 s doubling) would make this test take minutes.
 const fastCatalog = {
@@ -109,7 +109,7 @@ describeBackends('upload check while clamd goes down', (kind) => {
       expect(await routed(app)).toBe(1)
     }, 120_000)
 
-    it('after the retry limit: scan_failed, an alert line, /readyz down; `postkorb scans requeue` checks it again', async () => {
+    it('after the retry limit: scan_failed, an alert line, failedScans in /readyz; `postkorb scans requeue` checks it again', async () => {
       clamd.start()
       const app = await makeApp(kind, clamd.socket)
       t = app
@@ -129,10 +129,13 @@ describeBackends('upload check while clamd goes down', (kind) => {
       expect(alert).toMatchObject({ attachmentId: id, level: 50 })
       expect(await routed(app)).toBe(1)
 
+      const scannerDown = await app.app.request('/readyz')
+      expect(scannerDown.status).toBe(503)
+      expect(await readJson(scannerDown)).toMatchObject({ checks: { scanner: 'down' }, failedScans: 1 })
       clamd.start()
-      const notReady = await app.app.request('/readyz')
-      expect(notReady.status).toBe(503)
-      expect((await readJson(notReady)).checks.scanner).toBe('down')
+      const back = await app.app.request('/readyz')
+      expect(back.status).toBe(200)
+      expect(await readJson(back)).toMatchObject({ checks: { scanner: 'ok' }, failedScans: 1 })
 
       const { config } = app.deps
       const requeue = spawnSync(process.execPath, [cli, 'scans', 'requeue'], {
@@ -154,7 +157,9 @@ describeBackends('upload check while clamd goes down', (kind) => {
 
       await app.deps.queue.work('upload.check', (payload, ctx) => checkUpload(app.deps, payload, ctx))
       expect((await settled(app, id, 40_000)).scanState).toBe('clean')
-      expect((await app.app.request('/readyz')).status).toBe(200)
+      const ready = await app.app.request('/readyz')
+      expect(ready.status).toBe(200)
+      expect((await readJson(ready)).failedScans).toBe(0)
       expect(await routed(app)).toBe(1)
     }, 120_000)
   })

@@ -5,6 +5,7 @@ import { findActiveContent } from '../../src/features/upload-check/pdf-active-co
 import { purgeQuarantine, requeueFailedScans } from '../../src/features/upload-check/quarantine.ts'
 import { checkAttachment, markScanFailed } from '../../src/features/upload-check/upload-check.service.ts'
 import type { Office } from '../../src/store/store.types.ts'
+import { checkUpload } from '../../workers/handlers/upload-check.handler.ts'
 import { makeTestApp, type TestApp } from '../helpers/app.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { createOffice, readJson } from '../helpers/staff.ts'
@@ -13,6 +14,7 @@ import { apiFor, citizenOf, officeMessage } from './postbox-fixtures.ts'
 import {
   contentOf,
   EICAR,
+  jobContext,
   jpegWithGps,
   rawPdf,
   realPdf,
@@ -234,6 +236,11 @@ describeBackends('upload check with the real clamd', (kind) => {
       })
     })
 
+    it("refuses a file longer than clamd's StreamMaxLength (25M here) instead of passing it unscanned", async () => {
+      const { a } = await checkOne('riesig.pdf', PDF, Buffer.alloc(26 * 1024 * 1024, 0x62), true)
+      expect(a).toMatchObject({ scanState: 'rejected_type', scanDetail: 'too_large_for_scanner' })
+    })
+
     it('refuses an image that declares absurd pixel dimensions before decoding it', async () => {
       const png = await realPng()
       png.writeUInt32BE(100_000, 16)
@@ -329,18 +336,36 @@ describeBackends('upload check with the real clamd', (kind) => {
       })
     })
 
-    it('a scan_failed file makes /readyz report the scanner down until `scans requeue` checks it again', async () => {
+    it('a failure no retry can fix (the blob is gone) makes the file scan_failed at once, with an alert', async () => {
+      const who = await citizenOf(t, office)
+      const id = await storedFile(t, who, 'weg.pdf', PDF, await realPdf())
+      const a = await t.deps.store.attachments.getForCheck(id)
+      await t.deps.blobs.delete(a?.blobKey as string)
+      await checkUpload(t.deps, { attachmentId: id }, jobContext(t, 1))
+      expect(await t.deps.store.attachments.getForCheck(id)).toMatchObject({
+        scanState: 'scan_failed',
+        scanDetail: 'blobs.not_found',
+      })
+      expect(t.logs.some((l) => l.includes('"alert":"upload_scan_failed"') && l.includes(id))).toBe(true)
+      // Out of scan_failed without a new job, so the readiness test below starts from no failed scans.
+      expect(await t.deps.store.uploadChecks.resetFailed(id)).toBe(true)
+      await t.deps.store.uploadChecks.recordOutcome(id, { state: 'rejected_type', detail: 'test cleanup' })
+    })
+
+    it('/readyz reports a scan_failed file as failedScans (staying ready) until `scans requeue` checks it again', async () => {
       const before = await routed()
       const who = await citizenOf(t, office)
       const id = await storedFile(t, who, 'spaeter.pdf', PDF, await realPdf())
       await markScanFailed(t.deps, id, 'scanner.unreachable')
       expect(await t.deps.store.attachments.getForCheck(id)).toMatchObject({ scanState: 'scan_failed' })
-      const down = await t.app.request('/readyz')
-      expect(down.status).toBe(503)
-      expect((await readJson(down)).checks.scanner).toBe('down')
+      const waiting = await t.app.request('/readyz')
+      expect(waiting.status).toBe(200)
+      expect(await readJson(waiting)).toMatchObject({ checks: { scanner: 'ok' }, failedScans: 1 })
       expect(await requeueFailedScans(t.deps)).toBe(1)
       expect((await settled(t, id)).scanState).toBe('clean')
-      expect((await t.app.request('/readyz')).status).toBe(200)
+      const after = await t.app.request('/readyz')
+      expect(after.status).toBe(200)
+      expect((await readJson(after)).failedScans).toBe(0)
       expect(await routed()).toBe(before)
     })
   })

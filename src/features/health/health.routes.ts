@@ -6,16 +6,17 @@ import type { AppEnv } from '../../http/app-env.ts'
 type Check = () => Promise<void>
 const CHECK_TIMEOUT_MS = 2000
 
-/** Liveness (process answers) and readiness (store, queue and scanner reachable, not draining). */
+/**
+ * Liveness (process answers) and readiness (store, queue and scanner reachable, not draining).
+ * Uploads whose check failed for good are reported as `failedScans` for monitoring (with the alert
+ * log line) but do not fail readiness: that would take every replica out of rotation until someone
+ * runs `postkorb scans requeue`, and citizens could not even read their notices meanwhile.
+ */
 export function healthRoutes(deps: AppDeps) {
   const checks: Record<string, Check> = {
     store: () => deps.store.ping(),
     queue: () => deps.queue.ping(),
-    // Uploads that failed their check for good keep the scanner "down" until `postkorb scans requeue`.
-    scanner: async () => {
-      await deps.scanner.ping()
-      if ((await deps.store.uploadChecks.countFailed()) > 0) throw new Error('scans failed')
-    },
+    scanner: () => deps.scanner.ping(),
   }
   return new Hono<AppEnv>()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -26,17 +27,18 @@ export function healthRoutes(deps: AppDeps) {
         ),
       )
       if (deps.lifecycle.draining) results.lifecycle = 'draining'
+      const failedScans = results.store === 'ok' ? await deps.store.uploadChecks.countFailed() : null
       const failing = Object.entries(results)
         .filter(([, v]) => v !== 'ok')
         .map(([k]) => k)
-      if (failing.length === 0) return c.json({ status: 'ready', checks: results })
+      if (failing.length === 0) return c.json({ status: 'ready', checks: results, failedScans })
       throw new AppError({
         code: 'health.not_ready',
         status: 503,
         title: 'Service Unavailable',
         detail: `Not ready: ${failing.join(', ')}`,
         expose: true,
-        extra: { checks: results },
+        extra: { checks: results, failedScans },
       })
     })
 }

@@ -9,7 +9,7 @@ import type { Tx } from '../../store/store.port.ts'
 import type { CheckOutcome } from '../../store/upload-checks.port.ts'
 import { fanOut } from './fan-out.ts'
 import { reencodeImage } from './image-reencode.ts'
-import { type Inspection, inspector, judgeType } from './type-check.ts'
+import { type Inspection, inspector, judgeType, type TypeVerdict } from './type-check.ts'
 import { typeDetail } from './upload-check.texts.ts'
 
 export type CheckDeps = Pick<
@@ -70,19 +70,22 @@ async function decide(
   const now = deps.clock()
   // Nothing to scan (clamd has no answer for an empty stream) and nothing to release.
   if (a.size === 0) return { state: 'rejected_type', detail: typeDetail('empty'), quarantinedAt: now }
-  let scanned: { verdict: ScanVerdict; inspection: Inspection }
+  const declared = { type: a.declaredType, name: fileName(a, dek) }
+  let scanned: { verdict: ScanVerdict; type: TypeVerdict }
   try {
-    scanned = await scanOriginal(deps, a, dek, signal)
+    scanned = await scanOriginal(
+      deps,
+      a,
+      dek,
+      (ins) => judgeType(ins, declared, deps.config.uploadCheck),
+      signal,
+    )
   } catch (err) {
     if (isAppError(err) && err.code === 'scanner.too_large')
       return { state: 'rejected_type', detail: typeDetail('too_large_for_scanner'), quarantinedAt: now }
     throw err
   }
-  const type = await judgeType(
-    scanned.inspection,
-    { type: a.declaredType, name: fileName(deps, a, dek) },
-    deps.config.uploadCheck,
-  )
+  const { type } = scanned
   const detectedType = type.ok ? type.type : type.detectedType
   if (scanned.verdict.verdict === 'infected')
     return { state: 'infected', detail: scanned.verdict.signature, detectedType, quarantinedAt: now }
@@ -107,17 +110,30 @@ async function decide(
   return { state: 'clean', detectedType, blob: released.blob }
 }
 
-/** One decrypting pass: the bytes stream to clamd (INSTREAM) and, beside it, into the type inspector. */
-async function scanOriginal(deps: CheckDeps, a: Attachment, dek: Buffer, signal?: AbortSignal) {
+/**
+ * One decrypting pass: the bytes stream to clamd (INSTREAM) and, beside it, into the type inspector,
+ * whose verdict is worked out while clamd is still answering.
+ */
+async function scanOriginal(
+  deps: CheckDeps,
+  a: Attachment,
+  dek: Buffer,
+  judge: (ins: Inspection) => Promise<TypeVerdict>,
+  signal?: AbortSignal,
+) {
   const source = deps.blobs.get(a.blobKey, { dek, blobId: a.id })
   const toScanner = new PassThrough()
   const ins = inspector()
   fanOut(source, toScanner, ins.sink)
   try {
-    const [verdict] = await Promise.all([deps.scanner.scanStream(toScanner, { signal }), finished(ins.sink)])
-    return { verdict, inspection: ins.result() }
+    const [verdict, type] = await Promise.all([
+      deps.scanner.scanStream(toScanner, { signal }),
+      finished(ins.sink).then(() => judge(ins.result())),
+    ])
+    return { verdict, type }
   } catch (err) {
-    source.destroy()
+    // Nothing outlives a failed pass: the other consumer's stream (and so its clamd socket) closes too.
+    for (const stream of [source, toScanner, ins.sink]) stream.destroy()
     throw err
   }
 }
@@ -154,8 +170,7 @@ async function reencode(
     ])
     return { verdict, blob: { key, size: put.size } }
   } catch (err) {
-    source.destroy()
-    encoder.destroy()
+    for (const stream of [source, encoder, toScanner, toBlob]) stream.destroy()
     // sharp's own failure (corrupt pixels, limits) refuses the file; a cut blob stream stays an error.
     if (imageError && !isAppError(imageError)) return { unreadable: true }
     throw err
@@ -189,5 +204,5 @@ const stored = (a: Attachment): ScanResult => ({
 })
 
 // The extension check needs the sanitised name, which is sealed for the citizen.
-const fileName = (_deps: CheckDeps, a: Attachment, dek: Buffer) =>
+const fileName = (a: Attachment, dek: Buffer) =>
   openForCitizen(dek, 'attachments', a.id, 'name', a.nameEnc).toString('utf8')

@@ -25,8 +25,9 @@ const st = s.searchTokens
 // 3 bound values per token row; PostgreSQL allows 65 535 per statement.
 const TOKEN_CHUNK = 10_000
 
-const toMessage = (r: Omit<typeof m.$inferSelect, 'routeRuleId' | 'routeDestinations'>): Message =>
-  r as Message
+const toMessage = (
+  r: Omit<typeof m.$inferSelect, 'routeRuleId' | 'routeDestinations' | 'checkedAt'>,
+): Message => r as Message
 const toThread = (r: typeof t.$inferSelect): Thread => r
 
 /** Threads, messages and tokens; multi-statement writes run in one transaction. */
@@ -188,7 +189,12 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
 }
 
 // Routing columns belong to issue 6; the domain Message does not carry them yet.
-const { routeRuleId: _rule, routeDestinations: _dest, ...messageColumns } = getTableColumns(m)
+const {
+  routeRuleId: _rule,
+  routeDestinations: _dest,
+  checkedAt: _checked,
+  ...messageColumns
+} = getTableColumns(m)
 const { bodyEnc: _body, ...listColumns } = messageColumns
 const attachmentCount =
   sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(

@@ -223,6 +223,8 @@ export const deliveries = pgTable(
   (t) => [
     uniqueIndex('deliveries_message_destination_uq').on(t.messageId, t.destinationKind, t.destination),
     index('deliveries_state_idx').on(t.state),
+    // Inbound mail finds its thread by In-Reply-To/References = the Message-ID we sent (issue 6).
+    index('deliveries_external_idx').on(t.destinationKind, t.externalId),
   ],
 )
 

@@ -154,7 +154,12 @@ export function sqlitePostboxRepo(db: SqliteDb): SyncRepos['postbox'] {
 }
 
 // Routing columns belong to issue 6; the domain Message does not carry them yet.
-const { routeRuleId: _rule, routeDestinations: _dest, ...messageColumns } = getTableColumns(m)
+const {
+  routeRuleId: _rule,
+  routeDestinations: _dest,
+  checkedAt: _checked,
+  ...messageColumns
+} = getTableColumns(m)
 const { bodyEnc: _body, ...listColumns } = messageColumns
 const attachmentCount =
   sql<number>`(select count(*) from ${s.attachments} where ${s.attachments.messageId} = ${m.id})`.mapWith(

@@ -19,6 +19,7 @@ export function ownClamd(extraEnv: Record<string, string> = {}) {
   return {
     dir,
     socket: path.join(dir, 'run', 'clamd.sock'),
+    conf: path.join(dir, 'clamd.conf'),
     start: () => run('start'),
     stop: () => run('stop'),
     remove() {

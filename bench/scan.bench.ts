@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { newBlobKey } from '../src/blobs/blobs.port.ts'
+import { citizenKey, sealForCitizen } from '../src/crypto/citizen-keys.ts'
+import { buildDeps, type Deps } from '../src/deps.ts'
+import { createLogger } from '../src/logger.ts'
+import { createSignedInCitizen } from '../test/helpers/citizen.ts'
+import { makeTestConfig } from '../test/helpers/config.ts'
+import { ownClamd } from '../test/helpers/own-clamd.ts'
+import { createOffice } from '../test/helpers/staff.ts'
+import { checkUpload } from '../workers/handlers/upload-check.handler.ts'
+import type { Figure } from './lib/figures.ts'
+import { median } from './lib/stats.ts'
+
+/**
+ * Upload-check throughput (issue 5): the same PDFs through the worker (embedded queue, SQLite,
+ * encrypted blobs, type check, PDF scan, clamd INSTREAM) and through raw `clamdscan --stream`,
+ * at the same concurrency, against one clamd of our own with `DisableCache yes` (repeats cost).
+ */
+const KiB = 1024
+const MiB = 1024 * KiB
+const CONCURRENCY = 4
+const ROUNDS = Number(process.env.SCAN_BENCH_ROUNDS ?? 3)
+const SETS = [
+  { label: '200 × 100 KiB', count: 200, size: 100 * KiB },
+  { label: '20 × 5 MiB', count: 20, size: 5 * MiB },
+]
+
+/** A well-formed PDF of about `size` bytes: one uncompressed stream of random bytes (every file differs). */
+function pdfOf(size: number): Buffer {
+  const data = randomBytes(Math.max(0, size - 200))
+  return Buffer.concat([
+    Buffer.from(
+      `%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n2 0 obj << /Length ${data.length} >>\nstream\n`,
+    ),
+    data,
+    Buffer.from('\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+  ])
+}
+
+/** Raw clamd: CONCURRENCY clamdscan processes, each streaming its share of the files one after another. */
+async function rawClamdscan(conf: string, files: string[]): Promise<number> {
+  const lanes = Array.from({ length: CONCURRENCY }, (_, i) => files.filter((_, j) => j % CONCURRENCY === i))
+  const t0 = performance.now()
+  await Promise.all(
+    lanes.map(
+      (lane) =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn('clamdscan', ['-c', conf, '--stream', '--no-summary', ...lane], { stdio: 'pipe' })
+          let out = ''
+          p.stdout.on('data', (d) => {
+            out += d
+          })
+          p.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`clamdscan exited ${code}: ${out.slice(0, 300)}`)),
+          )
+        }),
+    ),
+  )
+  return (performance.now() - t0) / 1000
+}
+
+async function storeFiles(
+  deps: Deps,
+  citizen: Awaited<ReturnType<typeof createSignedInCitizen>>,
+  contents: Buffer[],
+) {
+  const dek = citizenKey(deps.keyring, citizen.citizen)
+  const ids: string[] = []
+  for (const content of contents) {
+    const id = randomUUID()
+    const blobKey = newBlobKey()
+    const { size } = await deps.blobs.put(blobKey, Readable.from([content]), { dek, blobId: id })
+    await deps.store.attachments.create({
+      id,
+      citizenId: citizen.citizen.id,
+      nameEnc: sealForCitizen(dek, 'attachments', id, 'name', 'nachweis.pdf'),
+      declaredType: 'application/pdf',
+      size,
+      blobKey,
+      createdAt: new Date(),
+    })
+    ids.push(id)
+  }
+  return ids
+}
+
+/** Through the worker: one upload.check job per file, CONCURRENCY handlers, until every file is clean. */
+async function throughWorker(deps: Deps, ids: string[], done: Set<string>): Promise<number> {
+  const t0 = performance.now()
+  for (const attachmentId of ids) await deps.queue.send('upload.check', { attachmentId })
+  while (!ids.every((id) => done.has(id))) await new Promise((r) => setTimeout(r, 2))
+  return (performance.now() - t0) / 1000
+}
+
+export async function run(): Promise<Figure[]> {
+  const clamd = ownClamd({ CLAMD_DISABLE_CACHE: '1' })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'postkorb-scan-bench-'))
+  try {
+    clamd.start()
+    process.stderr.write('  bench clamd started (DisableCache yes)\n')
+    const config = makeTestConfig({
+      DATA_DIR: dir,
+      CLAMD_SOCKET: clamd.socket,
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      QUEUE_POLL_MS: '50',
+    })
+    const deps = buildDeps(config, createLogger('silent'))
+    await deps.store.migrate()
+    await deps.queue.start()
+    const done = new Set<string>()
+    await deps.queue.work(
+      'upload.check',
+      async (payload, ctx) => {
+        await checkUpload(deps, payload, ctx)
+        const a = await deps.store.attachments.getForCheck(payload.attachmentId)
+        if (a?.scanState !== 'clean')
+          throw new Error(`bench file not clean: ${a?.scanState} ${a?.scanDetail}`)
+        done.add(payload.attachmentId)
+      },
+      { concurrency: CONCURRENCY },
+    )
+    const office = await createOffice(deps)
+    const citizen = await createSignedInCitizen(deps, {
+      level: 'code_verified',
+      officeId: office.id,
+      customerNumber: 'B1',
+    })
+    const figures: Figure[] = []
+    for (const set of SETS) {
+      const worker: number[] = []
+      const raw: number[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const contents = Array.from({ length: set.count }, () => pdfOf(set.size))
+        const files = contents.map((c, i) => {
+          const file = path.join(dir, `f-${round}-${i}.pdf`)
+          writeFileSync(file, c)
+          return file
+        })
+        const ids = await storeFiles(deps, citizen, contents)
+        process.stderr.write(`  ${set.label} round ${round + 1}: files stored\n`)
+        // Alternate the order per round, so neither side always runs on a warmer clamd.
+        if (round % 2 === 0) {
+          raw.push(await rawClamdscan(clamd.conf, files))
+          worker.push(await throughWorker(deps, ids, done))
+        } else {
+          worker.push(await throughWorker(deps, ids, done))
+          raw.push(await rawClamdscan(clamd.conf, files))
+        }
+        process.stderr.write(
+          `  ${set.label} round ${round + 1}: worker ${worker.at(-1)?.toFixed(2)} s, raw ${raw.at(-1)?.toFixed(2)} s\n`,
+        )
+        for (const f of files) rmSync(f)
+        for (const id of ids) {
+          const a = await deps.store.attachments.getForCheck(id)
+          if (a?.scanState !== 'clean')
+            throw new Error(`bench file not clean: ${a?.scanState} ${a?.scanDetail}`)
+        }
+      }
+      const mb = (set.count * set.size) / 1e6
+      const workerRates = worker.map((s) => set.count / s)
+      const rawRates = raw.map((s) => set.count / s)
+      const ratios = worker.map((s, i) => (raw[i] as number) / s)
+      const note = `concurrency ${CONCURRENCY}, own clamd with DisableCache yes (2 signatures), SQLite + embedded queue, median of ${ROUNDS} rounds`
+      figures.push(
+        {
+          name: `upload check worker ${set.label} (files/s)`,
+          value: median(workerRates),
+          unit: 'files/s',
+          samples: workerRates,
+          note,
+        },
+        {
+          name: `upload check worker ${set.label} (MB/s)`,
+          value: median(workerRates) * (mb / set.count),
+          unit: 'MB/s',
+        },
+        {
+          name: `raw clamdscan --stream ${set.label} (files/s)`,
+          value: median(rawRates),
+          unit: 'files/s',
+          samples: rawRates,
+        },
+        {
+          name: `raw clamdscan --stream ${set.label} (MB/s)`,
+          value: median(rawRates) * (mb / set.count),
+          unit: 'MB/s',
+        },
+        {
+          name: `upload check worker ÷ raw clamdscan, ${set.label}`,
+          value: median(ratios),
+          unit: '×',
+          samples: ratios,
+          target: { op: '>=', value: 0.8 },
+        },
+      )
+    }
+    await deps.queue.stop({ graceful: true, timeoutMs: 5000 })
+    await deps.store.close()
+    return figures
+  } finally {
+    clamd.remove()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
