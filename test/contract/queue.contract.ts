@@ -202,7 +202,11 @@ export function runQueueContract(title: string, backend: QueueContractBackend) {
         { concurrency: 2 },
       )
       await queue.send('test.crash', { ref: randomUUID() })
-      await waitFor(() => runs.some((r) => r.attempt > 1), leaseMs + 20_000)
+      // The retry may record itself before the aborted first attempt gets the CPU back: wait for both.
+      await waitFor(
+        () => runs.some((r) => r.attempt > 1) && runs.some((r) => r.attempt === 1),
+        leaseMs + 20_000,
+      )
       const first = runs.find((r) => r.attempt === 1)
       expect(first?.abortedAfter).toBeGreaterThanOrEqual(leaseMs - 50)
       await waitFor(async () => (await queue.counts('test.crash')).completed === 1, 5_000)

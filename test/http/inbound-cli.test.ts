@@ -13,7 +13,8 @@ import { composeMail, replyTo } from './inbound-fixtures.ts'
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts')
 
-describe('postkorb inbound email (a mail gateway’s pipe)', () => {
+// Each test starts the CLI as a child process (a few seconds apiece on a busy 2-core machine).
+describe('postkorb inbound email (a mail gateway’s pipe)', { timeout: 90_000 }, () => {
   let dir: string
   let env: Record<string, string>
   let deps: Deps

@@ -10,7 +10,8 @@ import { makeTestConfig } from '../helpers/config.ts'
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts')
 
-describe('postkorb staff', () => {
+// Each step starts the CLI as a child process (a few seconds apiece on a busy 2-core machine).
+describe('postkorb staff', { timeout: 120_000 }, () => {
   let dir: string
   let env: Record<string, string>
   const run = (...args: string[]) =>
