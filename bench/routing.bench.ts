@@ -320,7 +320,16 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
     CLAMD_SOCKET: config.scanner.socket ?? '',
     LOG_LEVEL: 'warn',
   }
-  const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  // ROUTING_BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there on exit.
+  const prof = process.env.ROUTING_BENCH_CPU_PROF
+  const pre = process.env.ROUTING_BENCH_WORKER_IMPORT
+  const args = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...(pre ? ['--import', pre] : []),
+    cli,
+    'worker',
+  ]
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
   // A bench killed from outside must not leave its workers running against a dropped database.
   process.once('exit', () => child.kill('SIGKILL'))
   return child
