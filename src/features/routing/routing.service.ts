@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts'
 import type { DestinationKind, RoutedMessage } from '../../store/routing.port.ts'
 import type { Tx } from '../../store/store.port.ts'
 import type { Destination, Office, RoutingRule } from '../../store/store.types.ts'
-import { deliverQueueInTx } from '../delivery/delivery.queue.ts'
+import { writeQueueDelivery } from '../delivery/delivery.queue.ts'
 import { jobOfKind } from '../delivery/delivery.service.ts'
 import { keysOf, openBody, openSubject } from '../postbox/postbox.crypto.ts'
 import { isId } from '../postbox/postbox.service.ts'
@@ -143,7 +143,9 @@ export async function routeMessage(deps: RoutingDeps, messageId: string, log: Lo
     // Every routing tx takes the audit-chain lock; not waiting for the flush under it is what lets
     // routing keep up (bench/routing.bench.ts). The job's completion flushes this commit first.
     await tx.routing.deferFlush()
-    if (!(await tx.routing.recordRoute(message.id, rule.id, keys))) return null
+    // A queue destination is delivered in this transaction (addDeliveries with inline), so the message is too.
+    const state = rule.destinations.some((d) => d.kind === 'queue') ? 'delivered' : 'routed'
+    if (!(await tx.routing.recordRoute(message.id, rule.id, keys, state))) return null
     const n = await addDeliveries(deps, tx, message.id, rule.destinations, { message, office })
     // Last statement before COMMIT: the audit-chain lock then covers only the chain insert and the commit.
     await tx.audit.append({
@@ -210,8 +212,9 @@ export async function reroute(deps: RoutingDeps, actor: Actor, messageId: string
 /**
  * One pending delivery and its job per destination new to the message; how many were added. With
  * `inline` (routing, which holds the message and office already), a queue destination is delivered
- * in this transaction instead of by a deliver.queue job: the same claim, item and settle as that job
- * (deliverQueueInTx), without a second job round trip. Network deliveries always get their job.
+ * in this transaction instead of by a deliver.queue job: the row written delivered with its item, as
+ * that job would leave them (writeQueueDelivery); the caller records the message delivered. Network
+ * deliveries always get their job.
  */
 export async function addDeliveries(
   deps: Pick<Deps, 'queue' | 'clock' | 'config'>,
@@ -223,6 +226,11 @@ export async function addDeliveries(
   let added = 0
   for (const dest of destinations) {
     const id = randomUUID()
+    if (dest.kind === 'queue' && inline) {
+      const input = { id, ...inline, queue: dest.queue, now: deps.clock() }
+      if (await writeQueueDelivery(deps, tx, input)) added++
+      continue
+    }
     const kind: DestinationKind = dest.kind
     const value =
       dest.kind === 'efile' ? 'efile' : dest.kind === 'email' ? dest.address.toLowerCase() : dest.queue
@@ -234,8 +242,7 @@ export async function addDeliveries(
       createdAt: deps.clock(),
     })
     if (!inserted) continue
-    if (kind === 'queue' && inline) await deliverQueueInTx(deps, tx, id, inline, deps.clock())
-    else await deps.queue.send(jobOfKind[kind], { deliveryId: id }, { tx })
+    await deps.queue.send(jobOfKind[kind], { deliveryId: id }, { tx })
     added++
   }
   return added

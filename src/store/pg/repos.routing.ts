@@ -78,11 +78,11 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
             .from(m)
             .where(and(eq(m.officeId, officeId), eq(m.id, id), ne(m.state, 'draft'))),
         ),
-      recordRoute: async (id, ruleId, destinations) =>
+      recordRoute: async (id, ruleId, destinations, state = 'routed') =>
         (
           await db
             .update(m)
-            .set({ routeRuleId: ruleId, routeDestinations: destinations, state: 'routed' })
+            .set({ routeRuleId: ruleId, routeDestinations: destinations, state })
             .where(and(eq(m.id, id), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
             .returning({ id: m.id })
         ).length > 0,
@@ -120,14 +120,15 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
     },
     deliveries: {
       async insert(input) {
+        const { delivered, ...fields } = input
         const row = {
-          ...input,
-          state: 'pending' as const,
-          attempts: 0,
-          externalId: null,
+          ...fields,
+          state: delivered ? ('delivered' as const) : ('pending' as const),
+          attempts: delivered ? 1 : 0,
+          externalId: delivered?.externalId ?? null,
           error: null,
           updatedAt: input.createdAt,
-          deliveredAt: null,
+          deliveredAt: delivered ? input.createdAt : null,
         }
         return (await db.insert(d).values(row).onConflictDoNothing().returning({ id: d.id })).length > 0
       },
