@@ -87,7 +87,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
     // One registration per worker, so each callback knows the worker it runs on (see the wake below).
     // Only the first worker (the scout) polls at `poll`; its siblings poll SIBLING_POLL_FACTOR times
     // slower. New jobs wake every worker by NOTIFY anyway, and a full batch (due retries or delayed
-    // jobs found by the scout's poll) wakes the siblings at once, so a backlog still drains in
+    // jobs found by the scout's poll) wakes the next sibling at once, so a backlog still drains in
     // parallel; an idle queue costs one fetch per poll instead of one per worker (measured: these
     // idle fetches were a fifth of a busy worker process's queries, bench/routing.bench.ts).
     for (let i = 0; i < shape.workers; i++) {
@@ -105,8 +105,10 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
           notifyPollingIntervalSeconds: interval,
         },
         async (jobs) => {
-          if (jobs.length >= shape.batchSize)
-            for (const sibling of ids) if (sibling !== workerId) boss.notifyWorker(sibling)
+          // A full batch wakes the next sibling, which wakes its next if it also fills a batch: a
+          // backlog fans out over the workers at one extra fetch per batch, not one per sibling.
+          const next = ids[(ids.indexOf(workerId ?? '') + 1) % ids.length]
+          if (jobs.length >= shape.batchSize && next && next !== workerId) boss.notifyWorker(next)
           const results = await handle(jobs)
           // burstWhenBatchFull ignores batchSize 1: wake this worker ourselves so a backlog drains without a poll.
           if (shape.batchSize === 1 && workerId) boss.notifyWorker(workerId)
