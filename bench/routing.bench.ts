@@ -273,7 +273,10 @@ async function runQueuePart(): Promise<Figure[]> {
       workers.map(cpuMsOf).reduce((a, b) => a + b, 0) - cpu0.workers.reduce((a, b) => a + b, 0)
     const cpuNote = `CPU per message: API process ${((mainCpu.user + mainCpu.system) / 1000 / total).toFixed(1)} ms, workers ${(workerCpu / total).toFixed(1)} ms (PostgreSQL not counted)`
     const stages = await stagesOf(deps)
-    const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY ${CONCURRENCY}, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}`
+    // Every routing decision is in the hash chain, and the chain still verifies after the run.
+    const chain = await deps.store.audit.verify()
+    const chainNote = chain.ok ? `audit chain verified (${chain.entries} entries)` : 'audit chain BROKEN'
+    const note = `stages p50: send→routed ${stages.route} ms, routed→delivered ${stages.deliver} ms; ${total} messages in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(0)}/s offered), ${WORKERS} worker processes × WORKER_CONCURRENCY ${CONCURRENCY}, API in the bench process${drained ? '' : '; backlog NOT drained within 120 s'}; ${chainNote}`
     return [
       {
         name: `routing: text to queue, send→delivered p50 at ${RATE}/s (pg, ${WORKERS} workers)`,
@@ -320,7 +323,16 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
     CLAMD_SOCKET: config.scanner.socket ?? '',
     LOG_LEVEL: 'warn',
   }
-  const child = spawn(process.execPath, [cli, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  // ROUTING_BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there on exit.
+  const prof = process.env.ROUTING_BENCH_CPU_PROF
+  const pre = process.env.ROUTING_BENCH_WORKER_IMPORT
+  const args = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...(pre ? ['--import', pre] : []),
+    cli,
+    'worker',
+  ]
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
   // A bench killed from outside must not leave its workers running against a dropped database.
   process.once('exit', () => child.kill('SIGKILL'))
   return child

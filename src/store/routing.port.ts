@@ -23,7 +23,16 @@ export type Delivery = {
   updatedAt: Date
   deliveredAt: Date | null
 }
-export type NewDelivery = Pick<Delivery, 'id' | 'messageId' | 'destinationKind' | 'destination' | 'createdAt'>
+export type NewDelivery = Pick<
+  Delivery,
+  'id' | 'messageId' | 'destinationKind' | 'destination' | 'createdAt'
+> & {
+  /**
+   * Written as already delivered at createdAt after one attempt, with this external id (a delivery
+   * completed in the transaction that creates it: a service-center queue); otherwise pending.
+   */
+  delivered?: { externalId: string | null }
+}
 
 /** A message with the routing columns the postbox views leave out. */
 export type RoutedMessage = Message & { routeRuleId: string | null; routeDestinations: string[] | null }
@@ -100,8 +109,16 @@ export interface RoutingRepo {
   getRoutingFacts(id: string): Promise<RoutingFacts | null>
   /** A (non-draft) message of the office, or null. */
   getMessageForOffice(officeId: string, id: string): Promise<RoutedMessage | null>
-  /** Records rule and destinations (state routed) while the message is submitted and unrouted; false otherwise. */
-  recordRoute(id: string, ruleId: string, destinations: string[]): Promise<boolean>
+  /**
+   * Records rule and destinations (state routed, or delivered when a delivery completed in the same
+   * transaction) while the message is submitted and unrouted; false otherwise.
+   */
+  recordRoute(
+    id: string,
+    ruleId: string,
+    destinations: string[],
+    state?: 'routed' | 'delivered',
+  ): Promise<boolean>
   /** Records a staff re-route: the rule id and the destinations added to those before. */
   recordReroute(id: string, ruleId: string, destinations: string[]): Promise<boolean>
   /** Moves a message to state while it is in one of from; false otherwise. */

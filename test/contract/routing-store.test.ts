@@ -87,6 +87,26 @@ function runRoutingStoreContract(kind: BackendKind) {
     expect(facts).toMatchObject({ category: 'general', attachmentCount: 0, office: { id: officeId } })
   })
 
+  it('routes straight to delivered with a delivery written delivered, which no claim takes again', async () => {
+    expect(await store.routing.recordRoute(messageId, 'r1', ['queue:q'], 'delivered')).toBe(true)
+    expect(await store.routing.getMessage(messageId)).toMatchObject({ routeRuleId: 'r1', state: 'delivered' })
+    const id = randomUUID()
+    const input = { id, messageId, destinationKind: 'queue' as const, destination: 'q', createdAt: T0 }
+    expect(await store.deliveries.insert({ ...input, delivered: { externalId: id } })).toBe(true)
+    expect(await store.deliveries.get(id)).toMatchObject({
+      state: 'delivered',
+      attempts: 1,
+      externalId: id,
+      error: null,
+      deliveredAt: T0,
+      updatedAt: T0,
+    })
+    expect(await store.deliveries.claim(id, at(1), at(1))).toBeNull()
+    expect(
+      await store.deliveries.insert({ ...input, id: randomUUID(), delivered: { externalId: null } }),
+    ).toBe(false)
+  })
+
   it('lets one of many concurrent claims of a delivery win, settles only a sending one, replays only a failed one', async () => {
     const id = await delivery()
     const claims = await Promise.all(

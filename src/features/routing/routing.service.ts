@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts'
 import type { DestinationKind, RoutedMessage } from '../../store/routing.port.ts'
 import type { Tx } from '../../store/store.port.ts'
 import type { Destination, Office, RoutingRule } from '../../store/store.types.ts'
+import { writeQueueDelivery } from '../delivery/delivery.queue.ts'
 import { jobOfKind } from '../delivery/delivery.service.ts'
 import { keysOf, openBody, openSubject } from '../postbox/postbox.crypto.ts'
 import { isId } from '../postbox/postbox.service.ts'
@@ -11,7 +12,7 @@ import { routingErrors, texts } from './routing.errors.ts'
 import { firstMatch } from './routing.match.ts'
 import { destinationKey, type RerouteInput, type RuleSetInput } from './routing.schemas.ts'
 
-type RoutingDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log'>
+type RoutingDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'config'>
 export type Actor = { staffId: string; officeId: string; role: string }
 
 /** Used when an office has no rules at all (offices created before routing): never drop a message. */
@@ -123,7 +124,9 @@ export function validateRules(rules: RuleSetInput['rules']): RoutingRule[] {
 
 /**
  * Job message.route: the office's first matching rule decides; rule, destinations, one delivery per
- * destination and their jobs are written in one transaction. A message already routed is left alone.
+ * destination and their jobs are written in one transaction. A service-center queue destination needs
+ * no network, so its item is written and its delivery settled in that same transaction (one job hop
+ * less per message; deliver.queue stays for replays). A message already routed is left alone.
  */
 export async function routeMessage(deps: RoutingDeps, messageId: string, log: Logger): Promise<void> {
   const facts = await deps.store.routing.getRoutingFacts(messageId)
@@ -140,8 +143,11 @@ export async function routeMessage(deps: RoutingDeps, messageId: string, log: Lo
     // Every routing tx takes the audit-chain lock; not waiting for the flush under it is what lets
     // routing keep up (bench/routing.bench.ts). The job's completion flushes this commit first.
     await tx.routing.deferFlush()
-    if (!(await tx.routing.recordRoute(message.id, rule.id, keys))) return null
-    const n = await addDeliveries(deps, tx, message.id, rule.destinations)
+    // A queue destination is delivered in this transaction (addDeliveries with inline), so the message is too.
+    const state = rule.destinations.some((d) => d.kind === 'queue') ? 'delivered' : 'routed'
+    if (!(await tx.routing.recordRoute(message.id, rule.id, keys, state))) return null
+    const n = await addDeliveries(deps, tx, message.id, rule.destinations, { message, office })
+    // Last statement before COMMIT: the audit-chain lock then covers only the chain insert and the commit.
     await tx.audit.append({
       actorKind: 'system',
       actorId: null,
@@ -203,16 +209,28 @@ export async function reroute(deps: RoutingDeps, actor: Actor, messageId: string
   return { messageId: message.id, ...result }
 }
 
-/** One pending delivery and its job per destination new to the message; how many were added. */
+/**
+ * One pending delivery and its job per destination new to the message; how many were added. With
+ * `inline` (routing, which holds the message and office already), a queue destination is delivered
+ * in this transaction instead of by a deliver.queue job: the row written delivered with its item, as
+ * that job would leave them (writeQueueDelivery); the caller records the message delivered. Network
+ * deliveries always get their job.
+ */
 export async function addDeliveries(
-  deps: Pick<Deps, 'queue' | 'clock'>,
+  deps: Pick<Deps, 'queue' | 'clock' | 'config'>,
   tx: Tx,
   messageId: string,
   destinations: readonly Destination[],
+  inline?: { message: { id: string; threadId: string }; office: Office },
 ): Promise<number> {
   let added = 0
   for (const dest of destinations) {
     const id = randomUUID()
+    if (dest.kind === 'queue' && inline) {
+      const input = { id, ...inline, queue: dest.queue, now: deps.clock() }
+      if (await writeQueueDelivery(deps, tx, input)) added++
+      continue
+    }
     const kind: DestinationKind = dest.kind
     const value =
       dest.kind === 'efile' ? 'efile' : dest.kind === 'email' ? dest.address.toLowerCase() : dest.queue

@@ -30,6 +30,9 @@ export type PgBossQueueOptions<C extends Catalog> = {
   analyzeEveryMs?: number
 }
 
+// How much slower than the scout the other workers of one work() registration poll.
+const SIBLING_POLL_FACTOR = 10
+
 /** The Queue port on pg-boss 12: one exclusive queue per catalog entry, NOTIFY for latency, polling as the floor. */
 export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>): Queue<C> {
   const schema = checkedSchema(opts.schema ?? 'pgboss')
@@ -80,9 +83,16 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
     const shape = workShape(n, def.batchSize)
     const handle = batchHandler(queueName, def, handler as never, log, createLimiter(shape.concurrency))
     const poll = pollSeconds(timing)
+    const ids: string[] = []
     // One registration per worker, so each callback knows the worker it runs on (see the wake below).
+    // Only the first worker (the scout) polls at `poll`; its siblings poll SIBLING_POLL_FACTOR times
+    // slower. New jobs wake every worker by NOTIFY anyway, and a full batch (due retries or delayed
+    // jobs found by the scout's poll) wakes the next sibling at once, so a backlog still drains in
+    // parallel; an idle queue costs one fetch per poll instead of one per worker (measured: these
+    // idle fetches were a fifth of a busy worker process's queries, bench/routing.bench.ts).
     for (let i = 0; i < shape.workers; i++) {
       let workerId: string | undefined
+      const interval = i === 0 ? poll : poll * SIBLING_POLL_FACTOR
       workerId = await boss.work<unknown>(
         queueName,
         {
@@ -90,17 +100,22 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
           localConcurrency: 1,
           burstWhenBatchFull: true,
           perJobResults: true,
-          pollingIntervalSeconds: poll,
+          pollingIntervalSeconds: interval,
           // On notify queues retries and delayed jobs wait for this poll, not for pollingIntervalSeconds.
-          notifyPollingIntervalSeconds: poll,
+          notifyPollingIntervalSeconds: interval,
         },
         async (jobs) => {
+          // A full batch wakes the next sibling, which wakes its next if it also fills a batch: a
+          // backlog fans out over the workers at one extra fetch per batch, not one per sibling.
+          const next = ids[(ids.indexOf(workerId ?? '') + 1) % ids.length]
+          if (jobs.length >= shape.batchSize && next && next !== workerId) boss.notifyWorker(next)
           const results = await handle(jobs)
           // burstWhenBatchFull ignores batchSize 1: wake this worker ourselves so a backlog drains without a poll.
           if (shape.batchSize === 1 && workerId) boss.notifyWorker(workerId)
           return results
         },
       )
+      ids.push(workerId)
     }
   }
 

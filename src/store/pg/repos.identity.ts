@@ -11,6 +11,7 @@ import {
   toSession,
   toTotpFactor,
 } from './mappers.identity.ts'
+import { preparedOnce } from './prepared.ts'
 import type { InTransaction, PgDb } from './repos.ts'
 import * as si from './schema.identity.ts'
 import * as s from './schema.ts'
@@ -26,6 +27,13 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`
  * which stay race-free under READ COMMITTED because PostgreSQL re-checks the WHERE on the locked row.
  */
 export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): IdentityRepos {
+  const sessionById = preparedOnce(() =>
+    db
+      .select()
+      .from(s.sessions)
+      .where(eq(s.sessions.id, sql.placeholder('id')))
+      .prepare('pk_session_by_id'),
+  )
   return {
     emailTokens: {
       async create(t) {
@@ -60,7 +68,7 @@ export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): Identit
         return toSession(must(saved))
       },
       async get(id) {
-        const [row] = await db.select().from(s.sessions).where(eq(s.sessions.id, id))
+        const [row] = await sessionById().execute({ id })
         return row ? toSession(row) : null
       },
       async touch(id, at) {

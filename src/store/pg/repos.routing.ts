@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sq
 import type { Delivery, RoutedMessage, RuleVersion, ServiceCenterItem } from '../routing.port.ts'
 import type { Repos } from '../store.port.ts'
 import { toOffice } from './mappers.ts'
+import { preparedOnce } from './prepared.ts'
 import type { PgDb } from './repos.ts'
 import { routingRuleVersions as rv, serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
@@ -18,6 +19,21 @@ const first = <T>(rows: unknown[]): T | null => (rows[0] as T | undefined) ?? nu
 
 /** Routing, deliveries and service-center items on PostgreSQL; the same queries as sqlite/repos.routing.ts. */
 export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' | 'serviceCenter'> {
+  const routingFacts = preparedOnce(() =>
+    db
+      .select({
+        m,
+        o: s.offices,
+        category: s.threads.category,
+        subjectEnc: s.threads.subjectEnc,
+        attachmentCount,
+      })
+      .from(m)
+      .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+      .innerJoin(s.offices, eq(s.offices.id, m.officeId))
+      .where(eq(m.id, sql.placeholder('id')))
+      .prepare('pk_routing_facts'),
+  )
   return {
     routing: {
       async deferFlush() {
@@ -55,18 +71,7 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
         ).length > 0,
       getMessage: async (id) => first<RoutedMessage>(await db.select().from(m).where(eq(m.id, id))),
       async getRoutingFacts(id) {
-        const [row] = await db
-          .select({
-            m,
-            o: s.offices,
-            category: s.threads.category,
-            subjectEnc: s.threads.subjectEnc,
-            attachmentCount,
-          })
-          .from(m)
-          .innerJoin(s.threads, eq(s.threads.id, m.threadId))
-          .innerJoin(s.offices, eq(s.offices.id, m.officeId))
-          .where(eq(m.id, id))
+        const [row] = await routingFacts().execute({ id })
         if (!row) return null
         const { m: message, o, ...rest } = row
         return { ...rest, message: message as RoutedMessage, office: toOffice(row.o) }
@@ -78,11 +83,11 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
             .from(m)
             .where(and(eq(m.officeId, officeId), eq(m.id, id), ne(m.state, 'draft'))),
         ),
-      recordRoute: async (id, ruleId, destinations) =>
+      recordRoute: async (id, ruleId, destinations, state = 'routed') =>
         (
           await db
             .update(m)
-            .set({ routeRuleId: ruleId, routeDestinations: destinations, state: 'routed' })
+            .set({ routeRuleId: ruleId, routeDestinations: destinations, state })
             .where(and(eq(m.id, id), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
             .returning({ id: m.id })
         ).length > 0,
@@ -120,14 +125,15 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
     },
     deliveries: {
       async insert(input) {
+        const { delivered, ...fields } = input
         const row = {
-          ...input,
-          state: 'pending' as const,
-          attempts: 0,
-          externalId: null,
+          ...fields,
+          state: delivered ? ('delivered' as const) : ('pending' as const),
+          attempts: delivered ? 1 : 0,
+          externalId: delivered?.externalId ?? null,
           error: null,
           updatedAt: input.createdAt,
-          deliveredAt: null,
+          deliveredAt: delivered ? input.createdAt : null,
         }
         return (await db.insert(d).values(row).onConflictDoNothing().returning({ id: d.id })).length > 0
       },

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
@@ -6,6 +6,7 @@ import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
+import { preparedOnce } from './prepared.ts'
 import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
@@ -29,6 +30,13 @@ const VERIFY_BATCH = 1000
 const first = <T>(rows: T[]): T | null => rows[0] ?? null
 
 export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
+  const citizenById = preparedOnce(() =>
+    db
+      .select()
+      .from(s.citizens)
+      .where(and(eq(s.citizens.id, sql.placeholder('id')), isNull(s.citizens.deletedAt)))
+      .prepare('pk_citizen_by_id'),
+  )
   return {
     ...pgIdentityRepos(db, inTransaction),
     attachments: pgAttachmentRepo(db, inTransaction),
@@ -117,14 +125,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
         const [saved] = await db.insert(s.citizens).values(citizenRow(c)).returning()
         return toCitizen(must(saved))
       },
-      get: async (id) =>
-        mapFirst(
-          await db
-            .select()
-            .from(s.citizens)
-            .where(and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt))),
-          toCitizen,
-        ),
+      get: async (id) => mapFirst(await citizenById().execute({ id }), toCitizen),
       findByEmailLookup: async (mac) =>
         mapFirst(
           await db
@@ -164,15 +165,8 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
     audit: {
       append: (input) =>
         inTransaction(async (tx) => {
-          await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`)
           const full = completeAuditInput(input)
-          const last = first(
-            await tx
-              .select({ seq: s.auditLog.seq, hash: s.auditLog.hash })
-              .from(s.auditLog)
-              .orderBy(desc(s.auditLog.seq))
-              .limit(1),
-          )
+          const last = await lockedChainHead(tx)
           const seq = (last?.seq ?? 0) + 1
           const prevHash = last?.hash ?? GENESIS_HASH
           const at = new Date()
@@ -195,6 +189,20 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
       verify: () => verifyAudit(db),
     },
   }
+}
+
+// Lock and chain-head read in one round trip: a multi-statement simple query (no parameters) runs each
+// statement with a fresh snapshot under READ COMMITTED, so the head is read after the lock is granted,
+// exactly as with two separate queries (one statement doing both would read a snapshot from before the wait).
+const LOCKED_HEAD = sql.raw(
+  `select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}); select seq, hash from audit_log order by seq desc limit 1`,
+)
+
+async function lockedChainHead(tx: PgDb): Promise<{ seq: number; hash: Buffer } | null> {
+  const results = (await tx.execute(LOCKED_HEAD)) as unknown as { rows: { seq: string; hash: Buffer }[] }[]
+  if (!Array.isArray(results) || results.length !== 2) throw new Error('audit chain head: unexpected result')
+  const row = results[1]?.rows[0]
+  return row ? { seq: Number(row.seq), hash: row.hash } : null
 }
 
 async function verifyAudit(db: PgDb): Promise<AuditVerification> {

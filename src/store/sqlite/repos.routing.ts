@@ -77,10 +77,10 @@ export function sqliteRoutingRepos(
           .from(m)
           .where(and(eq(m.officeId, officeId), eq(m.id, id), ne(m.state, 'draft')))
           .all()[0] as RoutedMessage | undefined) ?? null,
-      recordRoute: (id, ruleId, destinations) =>
+      recordRoute: (id, ruleId, destinations, state = 'routed') =>
         db
           .update(m)
-          .set({ routeRuleId: ruleId, routeDestinations: destinations, state: 'routed' })
+          .set({ routeRuleId: ruleId, routeDestinations: destinations, state })
           .where(and(eq(m.id, id), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
           .run().changes > 0,
       recordReroute: (id, ruleId, destinations) =>
@@ -111,14 +111,15 @@ export function sqliteRoutingRepos(
     },
     deliveries: {
       insert(input) {
+        const { delivered, ...fields } = input
         const row = {
-          ...input,
-          state: 'pending' as const,
-          attempts: 0,
-          externalId: null,
+          ...fields,
+          state: delivered ? ('delivered' as const) : ('pending' as const),
+          attempts: delivered ? 1 : 0,
+          externalId: delivered?.externalId ?? null,
           error: null,
           updatedAt: input.createdAt,
-          deliveredAt: null,
+          deliveredAt: delivered ? input.createdAt : null,
         }
         return db.insert(d).values(row).onConflictDoNothing().run().changes > 0
       },
