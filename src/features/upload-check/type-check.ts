@@ -40,7 +40,12 @@ export function inspector(): { sink: Writable; result: () => Inspection } {
   })
   return {
     sink,
-    result: () => ({ head: Buffer.concat(head), tail, size, pdf: isPdf ? Buffer.concat(pdf) : null }),
+    result: () => {
+      if (!isPdf) return { head: Buffer.concat(head), tail, size, pdf: null }
+      // A PDF's head is the start of the whole file: one copy of the bytes, not two.
+      const whole = Buffer.concat(pdf, size)
+      return { head: whole.subarray(0, HEAD_BYTES), tail, size, pdf: whole }
+    },
   }
 }
 

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { AttachmentLimitError } from '../attachments.port.ts'
 import { type Attachment, MAX_ATTACHMENTS_PER_MESSAGE } from '../attachments.types.ts'
-import type { SqliteDb, SyncRepos } from './repos.ts'
+import { lazy, type SqliteDb, type SyncRepos } from './repos.ts'
 import * as s from './schema.ts'
 
 const a = s.attachments
@@ -10,6 +10,14 @@ const a = s.attachments
 export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
   const countWhere = (where: ReturnType<typeof and>) =>
     db.select({ n: count() }).from(a).where(where).all()[0]?.n ?? 0
+  // The upload check reads its attachment on every attempt: built and prepared once (at first use).
+  const byId = lazy(() =>
+    db
+      .select()
+      .from(a)
+      .where(eq(a.id, sql.placeholder('id')))
+      .prepare(),
+  )
   return {
     create(input) {
       const row = {
@@ -30,7 +38,7 @@ export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
         .from(a)
         .where(and(eq(a.citizenId, citizenId), eq(a.id, id)))
         .all()[0] as Attachment | undefined) ?? null,
-    getForCheck: (id) => (db.select().from(a).where(eq(a.id, id)).all()[0] as Attachment | undefined) ?? null,
+    getForCheck: (id) => (byId().all({ id })[0] as Attachment | undefined) ?? null,
     listForMessage: (citizenId, messageId) =>
       db
         .select()

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { auditHash, checkAuditBatch, completeAuditInput, GENESIS_HASH } from '../audit-chain.ts'
 import { ACTIVATED, citizenRow, defined } from '../rows.ts'
@@ -22,7 +22,24 @@ export type SyncFn<F> = F extends (...a: infer A) => Promise<infer T> ? (...a: A
 
 const one = <T>(rows: T[]): T | null => rows[0] ?? null
 
+/** The value of make(), computed at the first call: statements can only be prepared once their tables exist. */
+export function lazy<T>(make: () => T): () => T {
+  let value: T | undefined
+  return () => {
+    value ??= make()
+    return value
+  }
+}
+
 export function sqliteRepos(db: SqliteDb): SyncRepos {
+  // Read on every request and every upload check: built and prepared once (at first use, after migrate).
+  const citizenById = lazy(() =>
+    db
+      .select()
+      .from(s.citizens)
+      .where(and(eq(s.citizens.id, sql.placeholder('id')), isNull(s.citizens.deletedAt)))
+      .prepare(),
+  )
   return {
     ...sqliteIdentityRepos(db),
     attachments: sqliteAttachmentRepo(db),
@@ -106,14 +123,7 @@ export function sqliteRepos(db: SqliteDb): SyncRepos {
         db.insert(s.citizens).values(row).run()
         return row
       },
-      get: (id) =>
-        one(
-          db
-            .select()
-            .from(s.citizens)
-            .where(and(eq(s.citizens.id, id), isNull(s.citizens.deletedAt)))
-            .all(),
-        ) as Citizen | null,
+      get: (id) => one(citizenById().all({ id })) as Citizen | null,
       findByEmailLookup: (mac) =>
         one(
           db
