@@ -24,7 +24,7 @@ export type WorkLoop = {
   stop(opts: { graceful: boolean; timeoutMs: number }): Promise<void>
 }
 
-type Running = { done: Promise<void>; abort: AbortController }
+type Running = { jobId: string; done: Promise<void>; abort: AbortController }
 
 // Never spin: even when a job seems due right now, look again no sooner than this.
 const MIN_SLEEP_MS = 5
@@ -54,9 +54,12 @@ export function startWorkLoop(deps: WorkLoopDeps): WorkLoop {
   }
 
   function begin(row: JobRow) {
+    // A job reclaimed after its lease while its older attempt still runs here: that attempt's timer
+    // may fire a moment after the claim, so abort it now, before the newer attempt starts.
+    for (const r of running) if (r.jobId === row.id) r.abort.abort(new Error('job lease expired'))
     const abort = new AbortController()
     const lease = setTimeout(() => abort.abort(new Error('job lease expired')), row.expire_ms)
-    const entry: Running = { abort, done: Promise.resolve() }
+    const entry: Running = { jobId: row.id, abort, done: Promise.resolve() }
     entry.done = runOne(deps, row, abort.signal).finally(() => {
       clearTimeout(lease)
       running.delete(entry)
