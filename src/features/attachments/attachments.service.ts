@@ -4,6 +4,7 @@ import { newBlobKey } from '../../blobs/blobs.port.ts'
 import { citizenKey, openForCitizen, sealForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
 import { isAppError } from '../../errors.ts'
+import { isId } from '../../ids.ts'
 import { type Attachment, MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
 import type { Citizen } from '../../store/store.types.ts'
 import { attachmentErrors, scannerUnavailable, texts } from './attachments.errors.ts'
@@ -131,10 +132,8 @@ export async function deleteAttachment(
   deps.log.info({ attachmentId: attachment.id }, 'attachment deleted')
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 async function findOwn(deps: Pick<Deps, 'store'>, citizen: Citizen, id: string): Promise<Attachment> {
-  const found = UUID.test(id) ? await deps.store.attachments.get(citizen.id, id) : null
+  const found = isId(id) ? await deps.store.attachments.get(citizen.id, id) : null
   if (!found) throw attachmentErrors.not_found(texts.notFound)
   return found
 }

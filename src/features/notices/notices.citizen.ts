@@ -1,7 +1,7 @@
 import { citizenKey, openForCitizen, sealForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
+import { isId } from '../../ids.ts'
 import type { Citizen } from '../../store/store.types.ts'
-import { isId } from '../postbox/postbox.service.ts'
 import { noticeErrors, texts } from './notices.errors.ts'
 import type { PostalAddress } from './notices.schemas.ts'
 import { noticeDates } from './notices.view.ts'

@@ -1,6 +1,7 @@
 import { renderMessagePdf, renderThreadPdf } from '../../../templates/pdf/thread.ts'
 import type { PdfMessage, ThreadPdfView } from '../../../templates/pdf/types.ts'
 import type { Deps } from '../../deps.ts'
+import { isId } from '../../ids.ts'
 import { collectPdf } from '../../pdf/document.ts'
 import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
@@ -8,7 +9,6 @@ import type { Citizen } from '../../store/store.types.ts'
 import { type CitizenKeys, keysOf, openAttachmentName, openBody, openSubject } from './postbox.crypto.ts'
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { Category } from './postbox.schemas.ts'
-import { isId } from './postbox.service.ts'
 
 /** Category names in both languages (also used by deliveries to the office). */
 export const categoryLabels: Record<'de' | 'en', Record<Category, string>> = {

@@ -1,5 +1,6 @@
 import { queryTokens } from '../../crypto/blind-index.ts'
 import type { Deps } from '../../deps.ts'
+import { isId } from '../../ids.ts'
 import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, MessageCursor, MessageListItem, Thread } from '../../store/postbox.port.ts'
 import type { Citizen } from '../../store/store.types.ts'
@@ -8,7 +9,6 @@ import { refusalOf } from '../upload-check/upload-check.texts.ts'
 import { type CitizenKeys, keysOf, openAttachmentName, openBody, openSubject } from './postbox.crypto.ts'
 import { postboxErrors, texts } from './postbox.errors.ts'
 import type { ListQuery } from './postbox.schemas.ts'
-import { isId } from './postbox.service.ts'
 
 type ReadDeps = Pick<Deps, 'store' | 'keyring'>
 

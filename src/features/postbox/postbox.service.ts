@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { indexTokens } from '../../crypto/blind-index.ts'
 import type { Deps } from '../../deps.ts'
+import { isId } from '../../ids.ts'
 import { AttachmentLimitError } from '../../store/attachments.port.ts'
 import type { Attachment } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
@@ -21,9 +22,6 @@ import type { DraftPatchInput, NewThreadInput, ReplyInput } from './postbox.sche
 
 type WriteDeps = Pick<Deps, 'store' | 'queue' | 'keyring' | 'clock' | 'log' | 'blobs' | 'config'>
 export type Written = { threadId: string; messageId: string; state: Message['state'] }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const isId = (id: string) => UUID.test(id)
 
 /** A new thread to the citizen's own office, sent at once or kept as a draft. */
 export async function createThread(

@@ -5,6 +5,7 @@ import { indexTokens } from '../../crypto/blind-index.ts'
 import { sealForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
 import { isAppError } from '../../errors.ts'
+import { isId } from '../../ids.ts'
 import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../store/attachments.types.ts'
 import type { Message, Thread } from '../../store/postbox.port.ts'
 import type { Tx } from '../../store/store.port.ts'
@@ -121,15 +122,13 @@ export async function writeOfficeReply(
 }
 
 async function officeThread(deps: ReplyDeps, input: OfficeReplyInput): Promise<Thread> {
-  const thread = UUID.test(input.threadId)
+  const thread = isId(input.threadId)
     ? await deps.store.postbox.getThreadForOffice(input.officeId, input.threadId)
     : null
   if (thread) return thread
   await closeFiles(input.files)
   throw replyErrors.thread_not_found(texts.threadNotFound)
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function officeMessage(keys: ReturnType<typeof keysOf>, thread: Thread, body: string, now: Date): Message {
   const id = randomUUID()
