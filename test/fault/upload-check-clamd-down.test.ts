@@ -1,18 +1,14 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app.ts'
-import { type AppDeps, buildDeps } from '../../src/deps.ts'
-import { createLogger } from '../../src/logger.ts'
 import { jobs } from '../../src/queue/jobs.catalog.ts'
 import { createPgBossQueue } from '../../src/queue/pgboss/queue.ts'
 import { createSqliteQueue } from '../../src/queue/sqlite/queue.ts'
 import type { PgStore } from '../../src/store/pg/store.ts'
 import type { SqliteStore } from '../../src/store/sqlite/store.ts'
 import { checkUpload } from '../../workers/handlers/upload-check.handler.ts'
-import type { TestApp } from '../helpers/app.ts'
-import { type BackendKind, describeBackends, makeTestDatabase } from '../helpers/backends.ts'
-import { makeTestConfig } from '../helpers/config.ts'
+import { makeTestApp, type TestApp } from '../helpers/app.ts'
+import { type BackendKind, describeBackends } from '../helpers/backends.ts'
 import { ownClamd } from '../helpers/own-clamd.ts'
 import { createOffice, readJson } from '../helpers/staff.ts'
 import { clamdReason } from '../http/attachments-fixtures.ts'
@@ -27,35 +23,19 @@ const fastCatalog = {
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts')
 
 /** The real deps on a fresh database, pointed at our own clamd, with the fast-retry queue. */
-async function makeApp(kind: BackendKind, socket: string): Promise<TestApp> {
-  const db = await makeTestDatabase(kind)
-  const config = makeTestConfig({
-    DATABASE_URL: db.url,
-    LOG_LEVEL: 'info',
-    CLAMD_SOCKET: socket,
-    CLAMD_TIMEOUT_MS: '5000',
-  })
-  const logs: string[] = []
-  const log = createLogger('info', { write: (line: string) => void logs.push(line) })
-  const base = buildDeps(config, log)
-  const common = { catalog: fastCatalog, log, pollMs: 100, concurrency: 2 }
-  const queue =
-    base.store.dialect === 'sqlite'
-      ? createSqliteQueue({ ...common, store: base.store as SqliteStore })
-      : createPgBossQueue({ ...common, store: base.store as PgStore, connectionString: db.url })
-  const deps: AppDeps = { ...base, queue, lifecycle: { draining: false } }
-  await deps.store.migrate()
-  await deps.queue.start()
-  return {
-    app: createApp(deps),
-    deps,
-    logs,
-    async close() {
-      await deps.queue.stop({ graceful: false, timeoutMs: 1000 })
-      await deps.store.close()
-      await db.cleanup()
+function makeApp(kind: BackendKind, socket: string): Promise<TestApp> {
+  return makeTestApp(
+    kind,
+    { CLAMD_SOCKET: socket, CLAMD_TIMEOUT_MS: '5000' },
+    {
+      queue: (base, url) => {
+        const common = { catalog: fastCatalog, log: base.log, pollMs: 100, concurrency: 2 }
+        return base.store.dialect === 'sqlite'
+          ? createSqliteQueue({ ...common, store: base.store as SqliteStore })
+          : createPgBossQueue({ ...common, store: base.store as PgStore, connectionString: url })
+      },
     },
-  }
+  )
 }
 
 describeBackends('upload check while clamd goes down', (kind) => {
