@@ -105,15 +105,16 @@ export function insertJob(db: SqliteDb, row: JobRow, once = false): boolean {
 export type Claimed = { jobs: JobRow[]; exhausted: JobRow[]; nextDueAt: number | null }
 
 /**
- * Claims up to limit due jobs (waiting, or running under an expired lease) in one UPDATE, and
- * fails leases that expired on their last attempt. Callers hold the store lock.
+ * Claims up to limit due jobs (waiting, or running under an expired lease) in one UPDATE; with
+ * `sweep`, first fails leases that expired on their last attempt. The next due time is looked up
+ * only when the claim left slots free (the caller then sleeps until it). Callers hold the store lock.
  */
-export function claimJobs(db: SqliteDb, name: string, limit: number, now: number): Claimed {
+export function claimJobs(db: SqliteDb, name: string, limit: number, now: number, sweep = true): Claimed {
   const st = statements(db)
-  const exhausted = st.expireExhausted.all({ name, now }) as JobRow[]
+  const exhausted = sweep ? (st.expireExhausted.all({ name, now }) as JobRow[]) : []
   for (const row of exhausted) copyToDeadLetter(db, row, now)
   const jobs = limit > 0 ? (st.claim.all({ name, now, limit }) as JobRow[]) : []
-  const next = st.nextDue.get({ name }) as { t: number | null }
+  const next = jobs.length < limit ? (st.nextDue.get({ name }) as { t: number | null }) : { t: null }
   return { jobs, exhausted, nextDueAt: next.t }
 }
 

@@ -35,19 +35,29 @@ export function startWorkLoop(deps: WorkLoopDeps): WorkLoop {
   const waker = createWaker()
   let stopping = false
 
+  // Leases that ran out on their last attempt are failed at most once per poll interval: sweeping on
+  // every wake-up (each send and each finished job) cost a statement per job under load.
+  let sweptAt = Number.NEGATIVE_INFINITY
+
   async function loop() {
     while (!stopping) {
       let sleepMs = deps.pollMs
       const free = deps.concurrency - running.size
-      try {
-        const claimed = await deps.store.exec((db) => claimJobs(db, deps.name, free, Date.now()))
-        reportExhausted(deps, claimed.exhausted)
-        for (const row of claimed.jobs) begin(row)
-        // When every slot is busy, a finishing handler wakes the loop; else sleep until the next due job.
-        const idle = running.size < deps.concurrency
-        if (idle && claimed.nextDueAt !== null) sleepMs = clamp(claimed.nextDueAt - Date.now(), deps.pollMs)
-      } catch (err) {
-        deps.log.error({ job: deps.name, error: errorMessage(err) }, 'queue claim failed')
+      const now = Date.now()
+      const sweep = now - sweptAt >= deps.pollMs
+      // Every slot busy and no sweep due: a finishing handler wakes the loop, nothing to ask the store.
+      if (free > 0 || sweep) {
+        try {
+          const claimed = await deps.store.exec((db) => claimJobs(db, deps.name, free, now, sweep))
+          if (sweep) sweptAt = now
+          reportExhausted(deps, claimed.exhausted)
+          for (const row of claimed.jobs) begin(row)
+          // Slots left free: sleep until the next due job (or a wake-up), at most one poll interval.
+          const idle = running.size < deps.concurrency
+          if (idle && claimed.nextDueAt !== null) sleepMs = clamp(claimed.nextDueAt - Date.now(), deps.pollMs)
+        } catch (err) {
+          deps.log.error({ job: deps.name, error: errorMessage(err) }, 'queue claim failed')
+        }
       }
       if (!stopping) await waker.sleep(sleepMs)
     }

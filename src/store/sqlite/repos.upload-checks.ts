@@ -1,42 +1,60 @@
-import { and, asc, count, eq, isNotNull, isNull, lt, notExists } from 'drizzle-orm'
-import type { SqliteDb, SyncRepos } from './repos.ts'
+import { and, asc, count, eq, isNotNull, isNull, lt, notExists, sql } from 'drizzle-orm'
+import { lazy, type SqliteDb, type SyncRepos } from './repos.ts'
 import * as s from './schema.ts'
 
 const a = s.attachments
 
 /** Upload-check writes; SQLite has one writer, so lockMessage has nothing to do. */
 export function sqliteUploadCheckRepo(db: SqliteDb): SyncRepos['uploadChecks'] {
+  const p = sql.placeholder
+  // Written once per checked file: built and prepared once. Optional parts keep the stored value when
+  // their parameter is null (detected type: when its flag is 0, since null is a value it may take).
+  const outcome = lazy(() =>
+    db
+      .update(a)
+      .set({
+        scanState: sql`${p('state')}`,
+        scanDetail: sql`${p('detail')}`,
+        detectedType: sql`case when ${p('setType')} = 1 then ${p('detectedType')} else ${a.detectedType} end`,
+        blobKey: sql`coalesce(${p('blobKey')}, ${a.blobKey})`,
+        size: sql`coalesce(${p('size')}, ${a.size})`,
+        quarantinedAt: sql`coalesce(${p('quarantinedAt')}, ${a.quarantinedAt})`,
+      })
+      .where(and(eq(a.id, p('id')), eq(a.scanState, 'pending')))
+      .prepare(),
+  )
+  const complete = lazy(() =>
+    db
+      .update(s.messages)
+      .set({ checkedAt: sql`${p('at')}` })
+      .where(
+        and(
+          eq(s.messages.id, p('messageId')),
+          isNull(s.messages.checkedAt),
+          notExists(
+            db
+              .select({ id: a.id })
+              .from(a)
+              .where(and(eq(a.messageId, p('messageId')), eq(a.scanState, 'pending'))),
+          ),
+        ),
+      )
+      .prepare(),
+  )
   return {
     lockMessage() {},
     recordOutcome: (id, o) =>
-      db
-        .update(a)
-        .set({
-          scanState: o.state,
-          scanDetail: o.detail ?? null,
-          ...(o.detectedType === undefined ? {} : { detectedType: o.detectedType }),
-          ...(o.blob ? { blobKey: o.blob.key, size: o.blob.size } : {}),
-          ...(o.quarantinedAt ? { quarantinedAt: o.quarantinedAt } : {}),
-        })
-        .where(and(eq(a.id, id), eq(a.scanState, 'pending')))
-        .run().changes > 0,
-    completeMessage: (messageId, at) =>
-      db
-        .update(s.messages)
-        .set({ checkedAt: at })
-        .where(
-          and(
-            eq(s.messages.id, messageId),
-            isNull(s.messages.checkedAt),
-            notExists(
-              db
-                .select({ id: a.id })
-                .from(a)
-                .where(and(eq(a.messageId, messageId), eq(a.scanState, 'pending'))),
-            ),
-          ),
-        )
-        .run().changes > 0,
+      outcome().run({
+        id,
+        state: o.state,
+        detail: o.detail ?? null,
+        setType: o.detectedType === undefined ? 0 : 1,
+        detectedType: o.detectedType ?? null,
+        blobKey: o.blob?.key ?? null,
+        size: o.blob?.size ?? null,
+        quarantinedAt: o.quarantinedAt?.getTime() ?? null,
+      }).changes > 0,
+    completeMessage: (messageId, at) => complete().run({ messageId, at: at.getTime() }).changes > 0,
     listQuarantineDue: (before, limit) =>
       db
         .select({ id: a.id, blobKey: a.blobKey })
