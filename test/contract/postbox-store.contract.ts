@@ -155,6 +155,54 @@ export function runPostboxStoreContract(kind: BackendKind) {
     ).toEqual([m1.id])
   })
 
+  // More rows than the rare-word limit of the PostgreSQL search, so both of its plans answer here.
+  it('pages a word held by hundreds of messages like a rare one: newest first, id breaks ties, AND with rare words', async () => {
+    const a = await citizenAndSearch()
+    const [common, rare, absent] = [token('common'), token('rare'), token('absent')]
+    const t = await thread(a.id)
+    const sent: Message[] = []
+    const holdsRare = new Set<string>()
+    for (let i = 0; i < 320; i++) {
+      // Pairs share a timestamp; every fifth message is in the trash, every seventh holds the rare word too.
+      const folder = i % 5 === 0 ? 'trash' : 'sent'
+      const m = await message(t, { createdAt: at(Math.floor(i / 2)), citizenFolder: folder }, [
+        common,
+        ...(i % 7 === 0 ? [rare] : []),
+      ])
+      if (folder === 'sent') sent.push(m)
+      if (i % 7 === 0) holdsRare.add(m.id)
+    }
+    await message(await thread(a.other), { createdAt: at(999) }, [common, rare])
+    const newestFirst = (ms: Message[]) =>
+      [...ms]
+        .sort((p, q) => q.createdAt.getTime() - p.createdAt.getTime() || (q.id < p.id ? -1 : 1))
+        .map((m) => m.id)
+    const ids = async (q: Parameters<typeof store.postbox.list>[0]) =>
+      (await store.postbox.list(q)).map((r) => r.id)
+    const all = newestFirst(sent)
+    const first = await ids({ citizenId: a.id, folder: 'sent', tokens: [common], limit: 25 })
+    expect(first).toEqual(all.slice(0, 25))
+    const last = sent.find((m) => m.id === first.at(-1)) as Message
+    expect(
+      await ids({
+        citizenId: a.id,
+        folder: 'sent',
+        tokens: [common],
+        before: { createdAt: last.createdAt, id: last.id },
+        limit: 25,
+      }),
+    ).toEqual(all.slice(25, 50))
+    const withRare = newestFirst(sent.filter((m) => holdsRare.has(m.id)))
+    expect(await ids({ citizenId: a.id, folder: 'sent', tokens: [common, rare], limit: 100 })).toEqual(
+      withRare,
+    )
+    expect(await ids({ citizenId: a.id, folder: 'sent', tokens: [rare, common], limit: 100 })).toEqual(
+      withRare,
+    )
+    expect(await ids({ citizenId: a.id, folder: 'sent', tokens: [common, absent], limit: 10 })).toEqual([])
+    expect((await ids({ citizenId: a.id, folder: 'trash', tokens: [common], limit: 100 })).length).toBe(64)
+  })
+
   it('removes a message with its tokens and its thread once empty', async () => {
     const a = await citizen()
     const t = await thread(a)

@@ -16,6 +16,7 @@ import {
   sql,
 } from 'drizzle-orm'
 import type { Folder, Message, MessageListItem, MessageQuery, PostboxRepo, Thread } from '../postbox.port.ts'
+import { tokenConditions } from './postbox.search.ts'
 import type { InTransaction, PgDb } from './repos.ts'
 import * as s from './schema.ts'
 
@@ -145,7 +146,7 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
       const page = await db
         .select({ id: m.id })
         .from(m)
-        .where(and(...listFilters(q)))
+        .where(and(...listFilters(q), ...(await tokenConditions(db, q.citizenId, q.tokens ?? []))))
         .orderBy(desc(m.createdAt), desc(m.id))
         .limit(q.limit)
       if (page.length === 0) return []
@@ -201,12 +202,9 @@ const attachmentCount =
     Number,
   )
 
+/** Every list condition but the search words (tokenConditions adds those). */
 function listFilters(q: MessageQuery): SQL[] {
   const where: (SQL | undefined)[] = [eq(m.citizenId, q.citizenId), eq(m.citizenFolder, q.folder)]
-  if (q.tokens && q.tokens.length > 0) {
-    const distinct = [...new Map(q.tokens.map((b) => [b.toString('hex'), b])).values()]
-    where.push(...holdsEveryToken(q.citizenId, distinct))
-  }
   if (q.officeId) where.push(eq(m.officeId, q.officeId))
   if (q.category)
     where.push(
@@ -227,13 +225,4 @@ function listFilters(q: MessageQuery): SQL[] {
       ),
     )
   return where.filter((w): w is SQL => w !== undefined)
-}
-
-// One semi-join per token on the PK (citizen_id, token_mac, message_id): PostgreSQL drives rare words from
-// their token rows and common words from the folder's newest-first index scan, stopping at the page limit.
-function holdsEveryToken(citizenId: string, tokens: Buffer[]): SQL[] {
-  return tokens.map(
-    (tok) =>
-      sql`${m.id} in (select ${st.messageId} from ${st} where ${st.citizenId} = ${citizenId} and ${st.tokenMac} = ${tok})`,
-  )
 }

@@ -154,7 +154,8 @@ export const messages = pgTable(
     checkedAt: time('checked_at'),
   },
   (t) => [
-    index('messages_citizen_folder_idx').on(t.citizenId, t.citizenFolder, t.createdAt),
+    // A folder's page newest first, id as tie-break: search walks it index-only and probes each row's tokens.
+    index('messages_citizen_folder_page_idx').on(t.citizenId, t.citizenFolder, t.createdAt, t.id),
     index('messages_thread_idx').on(t.threadId, t.createdAt),
     index('messages_office_state_idx').on(t.officeId, t.state),
     // The retention job finds expired trash without scanning every citizen's folders.
