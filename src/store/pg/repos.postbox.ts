@@ -140,24 +140,23 @@ export function pgPostboxRepo(db: PgDb, inTransaction: InTransaction): PostboxRe
           await tx.delete(t).where(and(eq(t.citizenId, citizenId), eq(t.id, gone.threadId)))
         return true
       }),
-    // Two steps: the page's ids from a narrow newest-first scan, then subjects and attachment counts for
-    // those ids only; in one query PostgreSQL computed the join and counts for every candidate before the sort.
+    // The page's ids come from a narrow newest-first subquery (its LIMIT keeps PostgreSQL from joining
+    // first); subjects and attachment counts are then joined for those rows only, in the same round trip.
     async list(q) {
-      const page = await db
+      const page = db
         .select({ id: m.id })
         .from(m)
         .where(and(...listFilters(q), ...(await tokenConditions(db, q.citizenId, q.tokens ?? []))))
         .orderBy(desc(m.createdAt), desc(m.id))
         .limit(q.limit)
-      if (page.length === 0) return []
-      const ids = page.map((r) => r.id)
+        .as('page')
       const rows = await db
         .select({ ...listColumns, category: t.category, subjectEnc: t.subjectEnc, attachmentCount })
-        .from(m)
+        .from(page)
+        .innerJoin(m, eq(m.id, page.id))
         .innerJoin(t, eq(t.id, m.threadId))
-        .where(and(eq(m.citizenId, q.citizenId), inArray(m.id, ids)))
-      const byId = new Map(rows.map((r) => [r.id, r as MessageListItem]))
-      return ids.map((id) => byId.get(id)).filter((r): r is MessageListItem => r !== undefined)
+        .orderBy(desc(m.createdAt), desc(m.id))
+      return rows as MessageListItem[]
     },
     listTrashedBefore: (cutoff, limit) =>
       db
