@@ -6,7 +6,6 @@ import {
   eq,
   getTableColumns,
   gte,
-  inArray,
   isNull,
   lt,
   lte,
