@@ -54,10 +54,12 @@ function pdfOf(size: number): Buffer {
  */
 type Pinning = { suffix: string; cpus: { clamd: string; client: string } | null }
 
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0
+
 function pinningModes(): Pinning[] {
   const shared: Pinning = { suffix: '', cpus: null }
   const n = os.cpus().length
-  if (n < 2 || spawnSync('taskset', ['-V']).status !== 0) return [shared]
+  if (n < 2 || !hasTaskset) return [shared]
   const client = n === 2 ? '0' : `0-${n - 2}`
   return [shared, { suffix: ' [clamd pinned to its own core]', cpus: { clamd: String(n - 1), client } }]
 }
@@ -69,7 +71,7 @@ function pin(mode: Pinning, clamdPid: number): void {
     const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`taskset failed: ${r.stderr}`)
   }
-  if (spawnSync('taskset', ['-V']).status !== 0) return
+  if (!hasTaskset) return
   set(mode.cpus?.clamd ?? all, clamdPid)
   set(mode.cpus?.client ?? all, process.pid)
 }

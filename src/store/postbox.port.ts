@@ -50,7 +50,7 @@ export type MessageCursor = { createdAt: Date; id: string }
 export type MessageQuery = {
   citizenId: string
   folder: Folder
-  /** Blind-index tokens of the query terms: a message matches when it holds all of them. */
+  /** Blind-index tokens of the distinct query terms (queryTokens): a message matches when it holds all of them. */
   tokens?: readonly Buffer[]
   officeId?: string
   category?: string

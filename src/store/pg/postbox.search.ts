@@ -14,7 +14,7 @@ const st = s.searchTokens
 export const RARE_TOKEN_ROWS = 256
 
 /**
- * The search conditions for a message list, one per distinct token (AND). PostgreSQL left to itself
+ * The search conditions for a message list, one per token (AND; queryTokens gives distinct ones). PostgreSQL left to itself
  * plans `id in (token rows)` as a hash join over every row of a common word and sorts the result:
  * 20–50 ms for one or two frequent words. So the rarest word's row count (capped, an index-only count)
  * picks the plan: a rare word keeps the semi-join, which PostgreSQL drives from that word's rows;
@@ -26,10 +26,9 @@ export async function tokenConditions(
   citizenId: string,
   tokens: readonly Buffer[],
 ): Promise<SQL[]> {
-  const distinct = [...new Map(tokens.map((b) => [b.toString('hex'), b])).values()]
-  if (distinct.length === 0) return []
-  const counts = await tokenRowCounts(db, citizenId, distinct)
-  const byRarity = distinct.map((tok, i) => ({ tok, n: counts[i] ?? 0 })).sort((a, b) => a.n - b.n)
+  if (tokens.length === 0) return []
+  const counts = await tokenRowCounts(db, citizenId, tokens)
+  const byRarity = tokens.map((tok, i) => ({ tok, n: counts[i] ?? 0 })).sort((a, b) => a.n - b.n)
   if ((byRarity[0]?.n ?? 0) <= RARE_TOKEN_ROWS)
     return byRarity.map(
       ({ tok }) =>
@@ -42,7 +41,7 @@ export async function tokenConditions(
 }
 
 /** Token rows per token for the citizen, each counted up to RARE_TOKEN_ROWS + 1: one round trip. */
-async function tokenRowCounts(db: PgDb, citizenId: string, tokens: Buffer[]): Promise<number[]> {
+async function tokenRowCounts(db: PgDb, citizenId: string, tokens: readonly Buffer[]): Promise<number[]> {
   const cap = RARE_TOKEN_ROWS + 1
   const columns = tokens.map(
     (tok, i) =>

@@ -168,10 +168,7 @@ const attachmentCount =
 
 function listFilters(q: MessageQuery): SQL[] {
   const where: (SQL | undefined)[] = [eq(m.citizenId, q.citizenId), eq(m.citizenFolder, q.folder)]
-  if (q.tokens && q.tokens.length > 0) {
-    const distinct = [...new Map(q.tokens.map((b) => [b.toString('hex'), b])).values()]
-    where.push(...holdsEveryToken(distinct))
-  }
+  if (q.tokens && q.tokens.length > 0) where.push(...holdsEveryToken(q.tokens))
   if (q.officeId) where.push(eq(m.officeId, q.officeId))
   if (q.category) where.push(eq(t.category, q.category))
   if (q.kind) where.push(eq(m.kind, q.kind))
@@ -193,7 +190,7 @@ function listFilters(q: MessageQuery): SQL[] {
 
 // One index probe per token and candidate message (PK citizen_id, token_mac, message_id): the folder index
 // yields messages newest first and the scan stops at the page limit, so common words cost a few probes.
-function holdsEveryToken(tokens: Buffer[]): SQL[] {
+function holdsEveryToken(tokens: readonly Buffer[]): SQL[] {
   return tokens.map(
     (tok) =>
       sql`exists (select 1 from ${st} where ${st.citizenId} = ${m.citizenId} and ${st.tokenMac} = ${tok} and ${st.messageId} = ${m.id})`,
