@@ -14,8 +14,9 @@ const st = s.searchTokens
 export const RARE_TOKEN_ROWS = 256
 
 /**
- * The search conditions for a message list, one per token (AND; queryTokens gives distinct ones). PostgreSQL left to itself
- * plans `id in (token rows)` as a hash join over every row of a common word and sorts the result:
+ * The search conditions for a message list, one per token (AND; queryTokens gives distinct ones).
+ * PostgreSQL left to itself plans `id in (token rows)` as a hash join over every row of a common word
+ * and sorts the result:
  * 20–50 ms for one or two frequent words. So the rarest word's row count (capped, an index-only count)
  * picks the plan: a rare word keeps the semi-join, which PostgreSQL drives from that word's rows;
  * otherwise each token is an EXISTS probe the planner cannot flatten (OFFSET 0), evaluated rarest
