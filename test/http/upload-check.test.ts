@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { findActiveContent } from '../../src/features/upload-check/pdf-active-content.ts'
 import { purgeQuarantine, requeueFailedScans } from '../../src/features/upload-check/quarantine.ts'
 import { checkAttachment, markScanFailed } from '../../src/features/upload-check/upload-check.service.ts'
@@ -84,7 +84,11 @@ describeBackends('upload check with the real clamd', (kind) => {
       const a = await settled(t, id)
       expect(a).toMatchObject({ scanState: 'clean', detectedType: 'image/jpeg' })
       expect(a.blobKey).not.toBe(uploaded?.blobKey)
-      expect(await t.deps.blobs.exists(uploaded?.blobKey as string)).toBe(false)
+      // The worker deletes the old blob right after the outcome commits, which settled() already saw.
+      await vi.waitFor(
+        async () => expect(await t.deps.blobs.exists(uploaded?.blobKey as string)).toBe(false),
+        { timeout: 5000, interval: 20 },
+      )
       const released = await contentOf(t, who, a)
       expect(a.size).toBe(released.length)
       const meta = await sharp(released).metadata()
