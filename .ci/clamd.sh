@@ -131,7 +131,11 @@ start() {
     user="$(clamd_user)"
     if [ -n "$user" ]; then chown -R "$user:" "$DIR"; fi
     rm -f "$SOCK"
-    clamd --config-file="$CONF" || die "clamd failed to start (log: $DIR/log/clamd.log)"
+    # clamd forks into the background: its inherited stdio goes to a file, never to our caller's
+    # pipes (a caller that waits for its pipes to close would wait on the daemon), and a launch
+    # that hangs is cut off instead of hanging the caller.
+    timeout 60 clamd --config-file="$CONF" </dev/null >>"$DIR/log/clamd.start.log" 2>&1 \
+      || { tail -n 20 "$DIR/log/clamd.start.log" >&2; die "clamd failed to start (log: $DIR/log/clamd.log)"; }
     wait_for_ping
     say "started (pid $(cat "$PIDFILE"), socket $SOCK)"
   fi

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -9,12 +9,20 @@ const script = path.resolve(import.meta.dirname, '../../.ci/clamd.sh')
 export function ownClamd(extraEnv: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'postkorb-clamd-own-'))
   const run = (command: 'start' | 'stop') => {
+    const started = Date.now()
     const r = spawnSync('bash', [script, command], {
       env: { ...process.env, ...extraEnv, POSTKORB_CLAMD_DIR: dir },
       encoding: 'utf8',
-      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 90_000,
     })
-    if (r.status !== 0) throw new Error(`clamd ${command} failed: ${r.stderr}`)
+    if (r.status !== 0) {
+      // Everything there is to know, since a failure here happens once in many CI runs.
+      const how = r.error ? `error ${r.error.message}` : `exit ${r.status ?? 'none'}, signal ${r.signal ?? 'none'}`
+      throw new Error(
+        `clamd ${command} failed after ${Date.now() - started} ms (${how}):\n${r.stderr}${r.stdout}\n${logTail(dir)}`,
+      )
+    }
   }
   return {
     dir,
@@ -30,4 +38,10 @@ export function ownClamd(extraEnv: Record<string, string> = {}) {
       }
     },
   }
+}
+
+function logTail(dir: string): string {
+  const log = path.join(dir, 'log', 'clamd.log')
+  if (!existsSync(log)) return '(no clamd.log)'
+  return readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')
 }
