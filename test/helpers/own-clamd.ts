@@ -18,7 +18,9 @@ export function ownClamd(extraEnv: Record<string, string> = {}) {
     })
     if (r.status !== 0) {
       // Everything there is to know, since a failure here happens once in many CI runs.
-      const how = r.error ? `error ${r.error.message}` : `exit ${r.status ?? 'none'}, signal ${r.signal ?? 'none'}`
+      const how = r.error
+        ? `error ${r.error.message}`
+        : `exit ${r.status ?? 'none'}, signal ${r.signal ?? 'none'}`
       throw new Error(
         `clamd ${command} failed after ${Date.now() - started} ms (${how}):\n${r.stderr}${r.stdout}\n${logTail(dir)}`,
       )
