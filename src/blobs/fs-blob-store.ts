@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { decryptStream, encryptStream } from '../crypto/blob-cipher.ts'
+import { encryptStream } from '../crypto/blob-cipher.ts'
 import { assertBlobKey, type BlobStore, blobErrors } from './blobs.port.ts'
+import { readBlobFile } from './fs-blob-reader.ts'
 
 export type FsBlobStore = BlobStore & {
   /** Removes temp files older than maxAgeMs: uploads cut short by a crash (run at start-up). */
@@ -44,14 +45,7 @@ export function createFsBlobStore(root: string): FsBlobStore {
     },
 
     get(key, { dek, blobId }) {
-      const plain = decryptStream(dek, blobId)
-      const raw = createReadStream(fileOf(key))
-      // Registered before pipeline's own handler, so the consumer sees the mapped error.
-      raw.once('error', (err: NodeJS.ErrnoException) =>
-        plain.destroy(err.code === 'ENOENT' ? blobErrors.not_found(undefined, { cause: err }) : err),
-      )
-      pipeline(raw, plain).catch(() => {})
-      return plain
+      return readBlobFile(fileOf(key), dek, blobId)
     },
 
     async delete(key) {

@@ -16,6 +16,10 @@ const SALT = 32
 const TAG = 16
 const HEADER = 1 + SALT
 const FRAME = BLOB_CHUNK + TAG
+/** Bytes of one full stored frame: BLOB_CHUNK of ciphertext and its tag. */
+export const BLOB_FRAME = FRAME
+/** Bytes of a stored blob's header: version and salt. */
+export const BLOB_HEADER = HEADER
 const INFO = Buffer.from('postkorb blob v1')
 // 2^32 chunks of 64 KiB = 256 TiB: far beyond any upload, and keeps the index exact in a JS number.
 const MAX_CHUNKS = 2 ** 32
@@ -86,25 +90,10 @@ export function decryptStream(dek: Buffer, blobId: string): Transform {
   const pending = byteQueue(FRAME)
   let key: Buffer | undefined
   let index = 0
-  const open = (k: Buffer, frame: Buffer, last: boolean): Buffer => {
-    if (index >= MAX_CHUNKS) throw blobCorrupt('too many chunks')
-    const decipher = createDecipheriv('aes-256-gcm', k, nonce(index))
-    decipher.setAAD(aad(blobId, index, last))
-    decipher.setAuthTag(frame.subarray(frame.length - TAG))
-    const plain = decipher.update(frame.subarray(0, frame.length - TAG))
-    try {
-      decipher.final()
-    } catch (cause) {
-      throw blobCorrupt(`chunk ${index} failed authentication`, cause)
-    }
-    index++
-    return plain
-  }
+  const open = (k: Buffer, frame: Buffer, last: boolean): Buffer => openFrame(k, blobId, index++, last, frame)
   const readHeader = (): Buffer | undefined => {
     if (key || pending.length < HEADER) return key
-    const header = pending.take(HEADER)
-    if (header[0] !== BLOB_VERSION) throw blobCorrupt(`unknown version ${header[0]}`)
-    key = blobKey(dek, header.subarray(1))
+    key = blobKeyOf(dek, pending.take(HEADER))
     return key
   }
   return new Transform({
@@ -133,6 +122,42 @@ export function decryptStream(dek: Buffer, blobId: string): Transform {
   })
 }
 
+/**
+ * The layout of a stored blob of cipherSize bytes, for readers that read it by position: the
+ * header, then `frames` frames of BLOB_FRAME bytes, the last one shorter or as long. Throws
+ * crypto.blob_corrupt when no v1 blob has that size (truncated, or trailing bytes).
+ */
+export function blobLayout(cipherSize: number): { header: number; frames: number } {
+  if (Number.isNaN(plainSize(cipherSize))) throw blobCorrupt(`no v1 blob is ${cipherSize} bytes long`)
+  return { header: HEADER, frames: Math.ceil((cipherSize - HEADER) / FRAME) }
+}
+
+/** The per-blob key from a blob's header (version ‖ salt); throws crypto.blob_corrupt on another version. */
+export function blobKeyOf(dek: Buffer, header: Buffer): Buffer {
+  if (header.length !== HEADER) throw blobCorrupt('incomplete header')
+  if (header[0] !== BLOB_VERSION) throw blobCorrupt(`unknown version ${header[0]}`)
+  return blobKey(dek, header.subarray(1))
+}
+
+/**
+ * Authenticates and decrypts frame `index` (ciphertext ‖ tag) into a new buffer, so the frame's
+ * own memory may be reused at once; throws crypto.blob_corrupt when it does not authenticate.
+ */
+export function openFrame(key: Buffer, blobId: string, index: number, last: boolean, frame: Buffer): Buffer {
+  if (index >= MAX_CHUNKS) throw blobCorrupt('too many chunks')
+  if (frame.length < TAG) throw blobCorrupt('missing final chunk')
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce(index))
+  decipher.setAAD(aad(blobId, index, last))
+  decipher.setAuthTag(frame.subarray(frame.length - TAG))
+  const plain = decipher.update(frame.subarray(0, frame.length - TAG))
+  try {
+    decipher.final()
+  } catch (cause) {
+    throw blobCorrupt(`chunk ${index} failed authentication`, cause)
+  }
+  return plain
+}
+
 /** The stream's error when a blob does not authenticate: a server-side fault, never retryable. */
 export const blobCipherErrors = errorFactory('crypto', {
   blob_corrupt: { status: 500, title: 'Stored file failed its integrity check', retryable: false },
@@ -159,7 +184,8 @@ function aad(blobId: string, index: number, last: boolean): Buffer {
   return Buffer.concat([head, Buffer.from(blobId, 'utf8')])
 }
 
-function checkInputs(dek: Buffer, blobId: string): void {
+/** Throws on a data key that is not 32 bytes or an empty blob id (a caller's bug, not bad data). */
+export function checkInputs(dek: Buffer, blobId: string): void {
   if (dek.length !== 32) throw new Error('blob cipher: data key must be 32 bytes')
   if (blobId.length === 0) throw new Error('blob cipher: blob id must not be empty')
 }
