@@ -106,13 +106,12 @@ async function checkStandalone(deps: CheckDeps, notice: Notice, signal: AbortSig
   await pipeline(Readable.from([bytes]), ins.sink)
   const verdict = await deps.scanner.scanStream(Readable.from([bytes]), { signal })
   if (verdict.verdict === 'infected') return { state: 'infected', detail: verdict.signature }
-  const type = await judgeType(
-    ins.result(),
-    { type: 'application/pdf', name: noticeFileName(notice) },
-    {
-      allowedTypes: ['application/pdf'],
-      maxImagePixels: deps.config.uploadCheck.maxImagePixels,
-    },
+  const type = await ins.inspect((found) =>
+    judgeType(
+      found,
+      { type: 'application/pdf', name: noticeFileName(notice) },
+      { allowedTypes: ['application/pdf'], maxImagePixels: deps.config.uploadCheck.maxImagePixels },
+    ),
   )
   if (!type.ok) return { state: 'rejected_type', detail: typeDetail(type.reason, type.detail) }
   return { state: 'clean', detail: null }

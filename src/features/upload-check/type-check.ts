@@ -14,8 +14,22 @@ const MARKUP = /<(script|html|svg|body|iframe|object|embed|!doctype|\?xml)[\s>/]
 /** What one pass over the decrypted content collected: head, tail, size and (PDFs only) the whole file. */
 export type Inspection = { head: Buffer; tail: Buffer; size: number; pdf: Buffer | null }
 
-/** A sink that collects an Inspection while the same bytes stream to clamd; bounded by the upload limit. */
-export function inspector(): { sink: Writable; result: () => Inspection } {
+// A PDF is judged in one piece. Copying it into a fresh buffer per upload cost 0.6 ms of CPU per
+// 100 KiB file here (allocation and the collections it brings on), so PDFs up to 1 MiB are
+// assembled in reused buffers, which go back once the judging callback has finished with them.
+const POOLED_BYTES = 1024 * 1024
+const POOL_MAX = 8
+const pool: Buffer[] = []
+
+/**
+ * A sink that collects an Inspection while the same bytes stream to clamd; bounded by the upload
+ * limit. `inspect` hands the Inspection to fn once the sink has finished; its buffers are valid
+ * only until fn's promise settles, so fn must keep no reference to them.
+ */
+export function inspector(): {
+  sink: Writable
+  inspect: <T>(fn: (ins: Inspection) => Promise<T>) => Promise<T>
+} {
   const head: Buffer[] = []
   const pdf: Buffer[] = []
   let headLength = 0
@@ -40,11 +54,18 @@ export function inspector(): { sink: Writable; result: () => Inspection } {
   })
   return {
     sink,
-    result: () => {
-      if (!isPdf) return { head: Buffer.concat(head), tail, size, pdf: null }
+    async inspect(fn) {
+      if (!isPdf) return fn({ head: Buffer.concat(head), tail, size, pdf: null })
       // A PDF's head is the start of the whole file: one copy of the bytes, not two.
-      const whole = Buffer.concat(pdf, size)
-      return { head: whole.subarray(0, HEAD_BYTES), tail, size, pdf: whole }
+      const pooled = size <= POOLED_BYTES ? (pool.pop() ?? Buffer.allocUnsafeSlow(POOLED_BYTES)) : null
+      const whole = pooled ? pooled.subarray(0, size) : Buffer.allocUnsafe(size)
+      let at = 0
+      for (const part of pdf) at += part.copy(whole, at)
+      try {
+        return await fn({ head: whole.subarray(0, HEAD_BYTES), tail, size, pdf: whole })
+      } finally {
+        if (pooled && pool.length < POOL_MAX) pool.push(pooled)
+      }
     },
   }
 }

@@ -128,7 +128,7 @@ async function scanOriginal(
   try {
     const [verdict, type] = await Promise.all([
       deps.scanner.scanStream(toScanner, { signal }),
-      finished(ins.sink).then(() => judge(ins.result())),
+      finished(ins.sink).then(() => ins.inspect(judge)),
     ])
     return { verdict, type }
   } catch (err) {
