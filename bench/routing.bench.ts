@@ -13,6 +13,7 @@ import { makeTestConfig, testClamdSocket } from '../test/helpers/config.ts'
 import { createPgDatabase, pgUnavailableReason } from '../test/helpers/peers.ts'
 import { createOffice } from '../test/helpers/staff.ts'
 import { clamdReason, multipart } from '../test/http/attachments-fixtures.ts'
+import { WORKER_NODE_FLAGS } from '../workers/node-flags.ts'
 import type { Figure } from './lib/figures.ts'
 import { percentile, progress, sleep, timeMs, waitUntil } from './lib/stats.ts'
 
@@ -327,6 +328,7 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
   const prof = process.env.ROUTING_BENCH_CPU_PROF
   const pre = process.env.ROUTING_BENCH_WORKER_IMPORT
   const args = [
+    ...WORKER_NODE_FLAGS,
     ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
     ...(pre ? ['--import', pre] : []),
     cli,

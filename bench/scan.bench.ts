@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { fork, spawn, spawnSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { newBlobKey } from '../src/blobs/blobs.port.ts'
 import { citizenKey, sealForCitizen } from '../src/crypto/citizen-keys.ts'
 import { buildDeps, type Deps } from '../src/deps.ts'
@@ -13,6 +14,7 @@ import { makeTestConfig } from '../test/helpers/config.ts'
 import { ownClamd } from '../test/helpers/own-clamd.ts'
 import { createOffice } from '../test/helpers/staff.ts'
 import { checkUpload } from '../workers/handlers/upload-check.handler.ts'
+import { WORKER_NODE_FLAGS } from '../workers/node-flags.ts'
 import { machineCpuMs, processCpuMs } from './lib/cpu.ts'
 import type { Figure } from './lib/figures.ts'
 import { median } from './lib/stats.ts'
@@ -160,7 +162,34 @@ async function throughWorker(
   return (performance.now() - t0) / 1000
 }
 
-export async function run(): Promise<Figure[]> {
+const SELF = fileURLToPath(import.meta.url)
+const CHILD_FLAG = '--scan-bench-child'
+// SCAN_BENCH_DEFAULT_HEAP=1: the worker without WORKER_NODE_FLAGS, to see what the flags are worth.
+const defaultHeap = process.env.SCAN_BENCH_DEFAULT_HEAP === '1'
+
+/** Runs the bench in a child process with the worker's V8 flags, as `postkorb worker` runs in production. */
+export function run(): Promise<Figure[]> {
+  const execArgv = [...process.execArgv, ...(defaultHeap ? [] : WORKER_NODE_FLAGS)]
+  const child = fork(SELF, [CHILD_FLAG], { execArgv, stdio: 'inherit' })
+  return new Promise((resolve, reject) => {
+    let figures: Figure[] | null = null
+    child.once('message', (m) => {
+      figures = m as Figure[]
+    })
+    child.once('exit', (code) =>
+      figures && code === 0 ? resolve(figures) : reject(new Error(`scan bench child exited ${code}`)),
+    )
+  })
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  const figures = await runHere()
+  const heap = defaultHeap ? 'V8 default heap sizing' : WORKER_NODE_FLAGS.join(' ')
+  for (const f of figures) if (f.note) f.note += `; worker process: ${heap}`
+  process.send?.(figures, () => process.exit(0))
+}
+
+async function runHere(): Promise<Figure[]> {
   const clamd = ownClamd({ CLAMD_DISABLE_CACHE: '1' })
   const dir = mkdtempSync(path.join(os.tmpdir(), 'postkorb-scan-bench-'))
   try {
