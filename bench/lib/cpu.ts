@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 
 // utime and stime in /proc/<pid>/stat count clock ticks of 1/100 s (USER_HZ on Linux).
@@ -25,4 +25,17 @@ export function machineCpuMs(): { busy: number; total: number } {
     busy += all - times.idle
   }
   return { busy, total }
+}
+
+/** CPU milliseconds used so far by every process with this command name (e.g. all PostgreSQL backends). */
+export function commandCpuMs(comm: string): number {
+  let total = 0
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) total += processCpuMs(Number(pid)) || 0
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
 }
