@@ -122,6 +122,8 @@ async function scanOriginal(
   signal?: AbortSignal,
 ) {
   const source = deps.blobs.get(a.blobKey, { dek, blobId: a.id })
+  // clamscan listens for 'data' only once its socket is up, while the inspector's pipe makes the
+  // source flow at once: this buffer keeps clamd from missing the first chunks.
   const toScanner = new PassThrough()
   const ins = inspector()
   fanOut(source, toScanner, ins.sink)
