@@ -194,6 +194,8 @@ export function checkInputs(dek: Buffer, blobId: string): void {
  * FIFO of buffers that hands out exact byte counts. take() returns either a buffer as it was pushed
  * or a view of one reused scratch buffer, valid until the next take(): callers use it synchronously.
  */
+const EMPTY = Buffer.alloc(0)
+
 function byteQueue(maxTake: number) {
   const scratch = Buffer.allocUnsafe(maxTake)
   // A head index instead of shift(): many tiny writes would make shift() quadratic.
@@ -210,13 +212,15 @@ function byteQueue(maxTake: number) {
       const first = parts[head]
       const out = first && first.length === n ? first : scratch.subarray(0, n)
       let filled = out === first ? n : 0
-      if (out === first) head++
+      // A consumed slot lets go of its buffer at once: until the array is compacted it would
+      // otherwise keep up to 1024 chunks (64 MiB of a large upload) alive.
+      if (out === first) parts[head++] = EMPTY
       while (filled < n) {
         const part = parts[head] as Buffer
         const used = Math.min(part.length, n - filled)
         part.copy(out, filled, 0, used)
         filled += used
-        if (used === part.length) head++
+        if (used === part.length) parts[head++] = EMPTY
         else parts[head] = part.subarray(used)
       }
       q.length -= n
