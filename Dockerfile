@@ -37,4 +37,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "src/cli.ts", "serve"]
+# The flag: see src/node-flags.ts (compose.yaml sets each role's own).
+CMD ["node", "--max-semi-space-size=1", "src/cli.ts", "serve"]
