@@ -103,14 +103,17 @@ async function runScanPart(): Promise<Figure[]> {
     }
     for (let i = 0; i < WORKERS; i++) workers.push(startWorker(config))
     await settled(workers)
-    const clamdPid = Number(readFileSync(path.join(path.dirname(testClamdSocket), 'clamd.pid'), 'utf8'))
-    const cpuNow = () => ({
-      clamd: processCpuMs(clamdPid),
-      workers: workers.reduce((a, w) => a + cpuMsOf(w), 0),
-      api: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-      postgres: commandCpuMs('postgres'),
-      machine: machineCpuMs(),
-    })
+    const clamdPid = clamdPidOf(testClamdSocket)
+    const cpuNow = () => {
+      const own = process.cpuUsage()
+      return {
+        clamd: processCpuMs(clamdPid),
+        workers: workers.reduce((a, w) => a + cpuMsOf(w), 0),
+        api: (own.user + own.system) / 1000,
+        postgres: commandCpuMs('postgres'),
+        machine: machineCpuMs(),
+      }
+    }
     const cpu0 = cpuNow()
     const t0 = Date.now()
     const sent = await Promise.all(
@@ -356,6 +359,15 @@ function startWorker(config: ReturnType<typeof makeTestConfig>): ChildProcess {
 }
 
 const cpuMsOf = (child: ChildProcess): number => processCpuMs(child.pid ?? -1) || 0
+
+// .ci/clamd.sh keeps clamd.pid beside the socket; another clamd (no pid file there) reports NaN.
+function clamdPidOf(socket: string): number {
+  try {
+    return Number(readFileSync(path.join(path.dirname(socket), 'clamd.pid'), 'utf8'))
+  } catch {
+    return Number.NaN
+  }
+}
 
 /**
  * Waits until the worker processes have started: loading the app's modules takes them several

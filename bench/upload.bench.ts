@@ -99,27 +99,27 @@ async function measureVariant(execArgv: string[]) {
 
 export async function run(): Promise<Figure[]> {
   // The server as `serve` runs in production (src/node-flags.ts), and with V8's defaults beside it.
-  const plain = await measureVariant([...SERVE_NODE_FLAGS])
+  const served = await measureVariant([...SERVE_NODE_FLAGS])
   const defaults = await measureVariant([])
   const where = `${ROUNDS} rounds of 100 MiB in 64 KiB pieces, server in a fresh child process, SQLite, blobs under ${os.tmpdir()}`
   const scannerNote =
-    plain.scanner === 'clamd' ? 'clamd pinged per upload' : 'no clamd here: a ping-only scanner stands in'
+    served.scanner === 'clamd' ? 'clamd pinged per upload' : 'no clamd here: a ping-only scanner stands in'
   return [
     {
       name: 'upload via API: 100 MiB streamed multipart',
-      value: median(plain.rates),
+      value: median(served.rates),
       unit: 'MB/s',
-      samples: plain.rates,
+      samples: served.rates,
       note: `${where}; ${scannerNote}; encrypt + write + fsync included`,
     },
     {
       name: 'upload via API: server peak RSS growth (100 MiB)',
-      value: Math.max(...plain.growth),
+      value: Math.max(...served.growth),
       unit: 'MiB',
       target: { op: '<=', value: 64 },
-      samples: plain.growth,
+      samples: served.growth,
       note:
-        `worst of ${ROUNDS} (the first, cold one is the worst: ${plain.growth[0]?.toFixed(1)} MiB), RSS every 2 ms; ` +
+        `worst of ${ROUNDS} (the first, cold one is the worst: ${served.growth[0]?.toFixed(1)} MiB), RSS every 2 ms; ` +
         `server flags ${SERVE_NODE_FLAGS.join(' ')}; with V8's defaults: worst ${Math.max(...defaults.growth).toFixed(1)} MiB ` +
         `(${defaults.growth.map((g) => g.toFixed(0)).join('/')}) at ${median(defaults.rates).toFixed(0)} MB/s`,
     },

@@ -11,8 +11,8 @@
  *
  * API (`node --max-semi-space-size=1 src/cli.ts serve`): a streamed upload allocates a fresh
  * buffer per 64 KiB piece (the socket's, the cipher's); with V8's default 16 MiB semi-space the
- * dead ones piled up to 67–75 MiB during a cold 100 MiB upload. A 1 MiB semi-space scavenges them
- * promptly: 17 MiB, and the upload ran faster (122–126 against 87–91 MB/s; bench/upload.bench.ts).
+ * dead ones piled up to 67–79 MiB during a cold 100 MiB upload. A 1 MiB semi-space scavenges them
+ * promptly: 16–18 MiB, and the upload ran faster (122–133 against 71–91 MB/s; bench/upload.bench.ts).
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=128']
 export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1']

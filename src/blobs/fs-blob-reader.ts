@@ -4,8 +4,8 @@ import {
   BLOB_FRAME,
   BLOB_HEADER,
   blobCipherErrors,
+  blobFrameCount,
   blobKeyOf,
-  blobLayout,
   checkInputs,
   openFrame,
   plainSize,
@@ -51,7 +51,7 @@ export function readBlobFile(file: string, dek: Buffer, blobId: string): Readabl
         size = (await handle.stat()).size
         end += await readRange(handle, buffer, end, Math.min(size, FIRST_READ), 0)
       }
-      frames = blobLayout(size).frames
+      frames = blobFrameCount(size)
       if (end < BLOB_HEADER) throw blobCipherErrors.blob_corrupt('incomplete header')
       key = blobKeyOf(dek, buffer.subarray(0, BLOB_HEADER))
       start = BLOB_HEADER

@@ -123,13 +123,13 @@ export function decryptStream(dek: Buffer, blobId: string): Transform {
 }
 
 /**
- * The layout of a stored blob of cipherSize bytes, for readers that read it by position: the
- * header, then `frames` frames of BLOB_FRAME bytes, the last one shorter or as long. Throws
+ * How many frames a stored blob of cipherSize bytes holds after its BLOB_HEADER bytes (each
+ * BLOB_FRAME long, the last one shorter or as long), for readers that read it by position. Throws
  * crypto.blob_corrupt when no v1 blob has that size (truncated, or trailing bytes).
  */
-export function blobLayout(cipherSize: number): { header: number; frames: number } {
+export function blobFrameCount(cipherSize: number): number {
   if (Number.isNaN(plainSize(cipherSize))) throw blobCorrupt(`no v1 blob is ${cipherSize} bytes long`)
-  return { header: HEADER, frames: Math.ceil((cipherSize - HEADER) / FRAME) }
+  return Math.ceil((cipherSize - HEADER) / FRAME)
 }
 
 /** The per-blob key from a blob's header (version ‖ salt); throws crypto.blob_corrupt on another version. */
@@ -190,12 +190,13 @@ export function checkInputs(dek: Buffer, blobId: string): void {
   if (blobId.length === 0) throw new Error('blob cipher: blob id must not be empty')
 }
 
+// What a consumed queue slot holds, so the slot no longer keeps its chunk alive.
+const EMPTY = Buffer.alloc(0)
+
 /**
  * FIFO of buffers that hands out exact byte counts. take() returns either a buffer as it was pushed
  * or a view of one reused scratch buffer, valid until the next take(): callers use it synchronously.
  */
-const EMPTY = Buffer.alloc(0)
-
 function byteQueue(maxTake: number) {
   const scratch = Buffer.allocUnsafe(maxTake)
   // A head index instead of shift(): many tiny writes would make shift() quadratic.
