@@ -1,10 +1,57 @@
-import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { AttachmentLimitError, type AttachmentRepo } from '../attachments.port.ts'
 import { type Attachment, MAX_ATTACHMENTS_PER_MESSAGE, type ScanState } from '../attachments.types.ts'
+import { statement } from './prepared.ts'
 import type { InTransaction, PgDb } from './repos.ts'
 import * as s from './schema.ts'
 
 const a = s.attachments
+
+const at = (name: string) => sql.placeholder(name)
+
+// Every send and every upload check read and bind attachments: named statements (see prepared.ts).
+const forCheck = statement((db) =>
+  db
+    .select()
+    .from(a)
+    .where(eq(a.id, at('id')))
+    .prepare('pk_attachment_for_check'),
+)
+const owned = statement((db) =>
+  db
+    .select()
+    .from(a)
+    .where(and(eq(a.citizenId, at('citizenId')), eq(a.id, at('id'))))
+    .prepare('pk_attachment_owned'),
+)
+const lockOwnMessage = statement((db) =>
+  db
+    .select({ id: s.messages.id })
+    .from(s.messages)
+    .where(and(eq(s.messages.id, at('messageId')), eq(s.messages.citizenId, at('citizenId'))))
+    .for('update')
+    .prepare('pk_bind_lock_message'),
+)
+// The bound and the still unbound of the given ids, counted in one statement.
+const unboundIds = sql`${a.citizenId} = ${at('citizenId')} and ${a.id} = any(${at('ids')}::text[]) and ${a.messageId} is null`
+const bindCounts = statement((db) =>
+  db
+    .select({
+      bound: sql<number>`count(*) filter (where ${a.messageId} = ${at('messageId')})`.mapWith(Number),
+      adding: sql<number>`count(*) filter (where ${unboundIds})`.mapWith(Number),
+    })
+    .from(a)
+    .where(eq(a.citizenId, at('citizenId')))
+    .prepare('pk_bind_counts'),
+)
+const bindUnbound = statement((db) =>
+  db
+    .update(a)
+    .set({ messageId: sql`${at('messageId')}` })
+    .where(unboundIds)
+    .returning({ id: a.id })
+    .prepare('pk_bind_update'),
+)
 
 const toAttachment = (r: typeof a.$inferSelect): Attachment => ({ ...r, scanState: r.scanState as ScanState })
 
@@ -20,14 +67,11 @@ export function pgAttachmentRepo(db: PgDb, inTransaction: InTransaction): Attach
       return toAttachment(row)
     },
     async get(citizenId, id) {
-      const [row] = await db
-        .select()
-        .from(a)
-        .where(and(eq(a.citizenId, citizenId), eq(a.id, id)))
+      const [row] = await owned(db).execute({ citizenId, id })
       return row ? toAttachment(row) : null
     },
     async getForCheck(id) {
-      const [row] = await db.select().from(a).where(eq(a.id, id))
+      const [row] = await forCheck(db).execute({ id })
       return row ? toAttachment(row) : null
     },
     async listForMessage(citizenId, messageId) {
@@ -42,21 +86,13 @@ export function pgAttachmentRepo(db: PgDb, inTransaction: InTransaction): Attach
       const ids = [...new Set(attachmentIds)]
       if (ids.length === 0) return 0
       return inTransaction(async (tx) => {
-        const own = await tx
-          .select({ id: s.messages.id })
-          .from(s.messages)
-          .where(and(eq(s.messages.id, messageId), eq(s.messages.citizenId, citizenId)))
-          .for('update')
+        const own = await lockOwnMessage(tx).execute({ messageId, citizenId })
         if (own.length === 0) return 0
-        const unbound = and(eq(a.citizenId, citizenId), inArray(a.id, ids), isNull(a.messageId))
-        const [bound] = await tx
-          .select({ n: count() })
-          .from(a)
-          .where(and(eq(a.citizenId, citizenId), eq(a.messageId, messageId)))
-        const [adding] = await tx.select({ n: count() }).from(a).where(unbound)
-        if ((bound?.n ?? 0) + (adding?.n ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE)
+        const values = { citizenId, messageId, ids }
+        const [n] = await bindCounts(tx).execute(values)
+        if ((n?.bound ?? 0) + (n?.adding ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE)
           throw new AttachmentLimitError(MAX_ATTACHMENTS_PER_MESSAGE)
-        const rows = await tx.update(a).set({ messageId }).where(unbound).returning({ id: a.id })
+        const rows = await bindUnbound(tx).execute(values)
         return rows.length
       })
     },

@@ -11,7 +11,7 @@ import {
   toSession,
   toTotpFactor,
 } from './mappers.identity.ts'
-import { preparedOnce } from './prepared.ts'
+import { statement } from './prepared.ts'
 import type { InTransaction, PgDb } from './repos.ts'
 import * as si from './schema.identity.ts'
 import * as s from './schema.ts'
@@ -22,18 +22,19 @@ const ACTIVATION_LOCK_NS = 0x706b_6163 // 'pkac'
 const openCode = and(isNull(si.activationCodes.usedAt), isNull(si.activationCodes.voidedAt))
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`
 
+const sessionById = statement((db) =>
+  db
+    .select()
+    .from(s.sessions)
+    .where(eq(s.sessions.id, sql.placeholder('id')))
+    .prepare('pk_session_by_id'),
+)
+
 /**
  * The identity repositories on PostgreSQL: the same single conditional statements as on SQLite,
  * which stay race-free under READ COMMITTED because PostgreSQL re-checks the WHERE on the locked row.
  */
 export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): IdentityRepos {
-  const sessionById = preparedOnce(() =>
-    db
-      .select()
-      .from(s.sessions)
-      .where(eq(s.sessions.id, sql.placeholder('id')))
-      .prepare('pk_session_by_id'),
-  )
   return {
     emailTokens: {
       async create(t) {
@@ -68,7 +69,7 @@ export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): Identit
         return toSession(must(saved))
       },
       async get(id) {
-        const [row] = await sessionById().execute({ id })
+        const [row] = await sessionById(db).execute({ id })
         return row ? toSession(row) : null
       },
       async touch(id, at) {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sq
 import type { Delivery, RoutedMessage, RuleVersion, ServiceCenterItem } from '../routing.port.ts'
 import type { Repos } from '../store.port.ts'
 import { toOffice } from './mappers.ts'
-import { preparedOnce } from './prepared.ts'
+import { statement } from './prepared.ts'
 import type { PgDb } from './repos.ts'
 import { routingRuleVersions as rv, serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
@@ -17,23 +17,24 @@ const CITIZEN_MESSAGE_OPEN = ['submitted', 'routed', 'delivered', 'failed'] as c
 
 const first = <T>(rows: unknown[]): T | null => (rows[0] as T | undefined) ?? null
 
+const routingFacts = statement((db) =>
+  db
+    .select({
+      m,
+      o: s.offices,
+      category: s.threads.category,
+      subjectEnc: s.threads.subjectEnc,
+      attachmentCount,
+    })
+    .from(m)
+    .innerJoin(s.threads, eq(s.threads.id, m.threadId))
+    .innerJoin(s.offices, eq(s.offices.id, m.officeId))
+    .where(eq(m.id, sql.placeholder('id')))
+    .prepare('pk_routing_facts'),
+)
+
 /** Routing, deliveries and service-center items on PostgreSQL; the same queries as sqlite/repos.routing.ts. */
 export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' | 'serviceCenter'> {
-  const routingFacts = preparedOnce(() =>
-    db
-      .select({
-        m,
-        o: s.offices,
-        category: s.threads.category,
-        subjectEnc: s.threads.subjectEnc,
-        attachmentCount,
-      })
-      .from(m)
-      .innerJoin(s.threads, eq(s.threads.id, m.threadId))
-      .innerJoin(s.offices, eq(s.offices.id, m.officeId))
-      .where(eq(m.id, sql.placeholder('id')))
-      .prepare('pk_routing_facts'),
-  )
   return {
     routing: {
       async deferFlush() {
@@ -71,7 +72,7 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
         ).length > 0,
       getMessage: async (id) => first<RoutedMessage>(await db.select().from(m).where(eq(m.id, id))),
       async getRoutingFacts(id) {
-        const [row] = await routingFacts().execute({ id })
+        const [row] = await routingFacts(db).execute({ id })
         if (!row) return null
         const { m: message, o, ...rest } = row
         return { ...rest, message: message as RoutedMessage, office: toOffice(row.o) }

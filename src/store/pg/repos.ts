@@ -6,7 +6,7 @@ import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
-import { preparedOnce } from './prepared.ts'
+import { statement } from './prepared.ts'
 import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
@@ -29,14 +29,15 @@ const VERIFY_BATCH = 1000
 
 const first = <T>(rows: T[]): T | null => rows[0] ?? null
 
+const citizenById = statement((db) =>
+  db
+    .select()
+    .from(s.citizens)
+    .where(and(eq(s.citizens.id, sql.placeholder('id')), isNull(s.citizens.deletedAt)))
+    .prepare('pk_citizen_by_id'),
+)
+
 export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
-  const citizenById = preparedOnce(() =>
-    db
-      .select()
-      .from(s.citizens)
-      .where(and(eq(s.citizens.id, sql.placeholder('id')), isNull(s.citizens.deletedAt)))
-      .prepare('pk_citizen_by_id'),
-  )
   return {
     ...pgIdentityRepos(db, inTransaction),
     attachments: pgAttachmentRepo(db, inTransaction),
@@ -125,7 +126,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
         const [saved] = await db.insert(s.citizens).values(citizenRow(c)).returning()
         return toCitizen(must(saved))
       },
-      get: async (id) => mapFirst(await citizenById().execute({ id }), toCitizen),
+      get: async (id) => mapFirst(await citizenById(db).execute({ id }), toCitizen),
       findByEmailLookup: async (mac) =>
         mapFirst(
           await db
