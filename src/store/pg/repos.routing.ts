@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, type SQL, sq
 import type { Delivery, RoutedMessage, RuleVersion, ServiceCenterItem } from '../routing.port.ts'
 import type { Repos } from '../store.port.ts'
 import { toOffice } from './mappers.ts'
-import { statement } from './prepared.ts'
+import { insertStatement, statement } from './prepared.ts'
 import type { PgDb } from './repos.ts'
 import { routingRuleVersions as rv, serviceCenterItems as sc } from './schema.routing.ts'
 import * as s from './schema.ts'
@@ -31,6 +31,44 @@ const routingFacts = statement((db) =>
     .innerJoin(s.offices, eq(s.offices.id, m.officeId))
     .where(eq(m.id, sql.placeholder('id')))
     .prepare('pk_routing_facts'),
+)
+
+const at = (name: string) => sql.placeholder(name)
+
+// The writes of every routed message, as named statements (see prepared.ts).
+const recordRoute = statement((db) =>
+  db
+    .update(m)
+    .set({
+      routeRuleId: sql`${at('ruleId')}`,
+      routeDestinations: sql`${at('destinations')}::jsonb`,
+      state: sql`${at('state')}`,
+    })
+    .where(and(eq(m.id, at('id')), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
+    .returning({ id: m.id })
+    .prepare('pk_route_record'),
+)
+const setMessageState = statement((db) =>
+  db
+    .update(m)
+    .set({ state: sql`${at('state')}` })
+    .where(and(eq(m.id, at('id')), sql`${m.state} = any(${at('from')}::text[])`))
+    .returning({ id: m.id })
+    .prepare('pk_message_state'),
+)
+const deliveryRow = insertStatement<unknown[]>('pk_insert_delivery', (db, v) =>
+  db
+    .insert(d)
+    .values(v as never)
+    .onConflictDoNothing()
+    .returning({ id: d.id }),
+)
+const itemRow = insertStatement<unknown[]>('pk_insert_sc_item', (db, v) =>
+  db
+    .insert(sc)
+    .values(v as never)
+    .onConflictDoNothing()
+    .returning({ id: sc.id }),
 )
 
 /** Routing, deliveries and service-center items on PostgreSQL; the same queries as sqlite/repos.routing.ts. */
@@ -85,13 +123,8 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
             .where(and(eq(m.officeId, officeId), eq(m.id, id), ne(m.state, 'draft'))),
         ),
       recordRoute: async (id, ruleId, destinations, state = 'routed') =>
-        (
-          await db
-            .update(m)
-            .set({ routeRuleId: ruleId, routeDestinations: destinations, state })
-            .where(and(eq(m.id, id), eq(m.state, 'submitted'), isNull(m.routeRuleId)))
-            .returning({ id: m.id })
-        ).length > 0,
+        (await recordRoute(db).execute({ id, ruleId, destinations: JSON.stringify(destinations), state }))
+          .length > 0,
       recordReroute: async (id, ruleId, destinations) =>
         (
           await db
@@ -101,13 +134,7 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
             .returning({ id: m.id })
         ).length > 0,
       setMessageState: async (id, state, from) =>
-        (
-          await db
-            .update(m)
-            .set({ state })
-            .where(and(eq(m.id, id), inArray(m.state, [...from])))
-            .returning({ id: m.id })
-        ).length > 0,
+        (await setMessageState(db).execute({ id, state, from: [...from] })).length > 0,
       markAnswered: async (threadId, at) =>
         (
           await db
@@ -136,7 +163,7 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
           updatedAt: input.createdAt,
           deliveredAt: delivered ? input.createdAt : null,
         }
-        return (await db.insert(d).values(row).onConflictDoNothing().returning({ id: d.id })).length > 0
+        return (await deliveryRow(db, row)).length > 0
       },
       get: async (id) => first<Delivery>(await db.select().from(d).where(eq(d.id, id))),
       getForOffice: async (officeId, id) =>
@@ -216,7 +243,7 @@ export function pgRoutingRepos(db: PgDb): Pick<Repos, 'routing' | 'deliveries' |
           updatedAt: item.createdAt,
           closedAt: null,
         }
-        return (await db.insert(sc).values(row).onConflictDoNothing().returning({ id: sc.id })).length > 0
+        return (await itemRow(db, row)).length > 0
       },
       get: async (officeId, id) =>
         first<ServiceCenterItem>(

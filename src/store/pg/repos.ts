@@ -6,7 +6,7 @@ import { ACTIVATED, citizenRow, defined } from '../rows.ts'
 import type { Repos } from '../store.port.ts'
 import type { AuditVerification } from '../store.types.ts'
 import { toApiToken, toAuditEntry, toCitizen, toOffice, toStaff } from './mappers.ts'
-import { statement } from './prepared.ts'
+import { insertStatement, statement } from './prepared.ts'
 import { pgAttachmentRepo } from './repos.attachments.ts'
 import { pgCitizenKeyRepo } from './repos.citizen-keys.ts'
 import { pgIdentityRepos } from './repos.identity.ts'
@@ -35,6 +35,14 @@ const citizenById = statement((db) =>
     .from(s.citizens)
     .where(and(eq(s.citizens.id, sql.placeholder('id')), isNull(s.citizens.deletedAt)))
     .prepare('pk_citizen_by_id'),
+)
+
+// Every routed message and most staff actions append one entry (see prepared.ts).
+const auditRow = insertStatement<(typeof s.auditLog.$inferSelect)[]>('pk_insert_audit', (db, v) =>
+  db
+    .insert(s.auditLog)
+    .values(v as never)
+    .returning(),
 )
 
 export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
@@ -172,10 +180,7 @@ export function pgRepos(db: PgDb, inTransaction: InTransaction): Repos {
           const prevHash = last?.hash ?? GENESIS_HASH
           const at = new Date()
           const hash = auditHash(prevHash, seq, at, full)
-          const [saved] = await tx
-            .insert(s.auditLog)
-            .values({ ...full, seq, at, prevHash, hash })
-            .returning()
+          const [saved] = await auditRow(tx, { ...full, seq, at, prevHash, hash })
           return toAuditEntry(must(saved))
         }),
       list: async (afterSeq = 0, limit = 100) =>
