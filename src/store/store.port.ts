@@ -109,7 +109,14 @@ export interface Repos
 
 declare const txBrand: unique symbol
 /** The repositories inside one transaction; queue adapters join it (see queue.port send). */
-export type Tx = Repos & { readonly [txBrand]: true }
+export type Tx = Repos & {
+  readonly [txBrand]: true
+  /**
+   * Runs fn under a savepoint of this transaction: when fn throws, only what fn wrote (jobs sent with
+   * `{ tx }` included) is undone and the error is rethrown; the transaction itself stays usable.
+   */
+  savepoint<T>(fn: (tx: Tx) => Promise<T>): Promise<T>
+}
 
 export interface Store extends Repos {
   readonly dialect: 'sqlite' | 'pg'

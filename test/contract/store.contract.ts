@@ -207,6 +207,30 @@ export function runStoreContract(kind: BackendKind) {
     expect((await store.audit.append({ actorKind: 'system', actorId: null, action: 'after' })).seq).toBe(1)
   })
 
+  it('undoes only what a savepoint wrote when it throws, even after a failed statement, and commits the rest', async () => {
+    const kept = newOffice('KEPT')
+    const undone = newOffice('UNDONE')
+    await store.transaction(async (tx) => {
+      await tx.offices.create(kept)
+      const inner = tx.savepoint(async (sp) => {
+        await sp.offices.create(undone)
+        // A failed statement aborts a PostgreSQL transaction unless it is rolled back to the savepoint.
+        await sp.offices.create(newOffice('KEPT'))
+      })
+      await expect(inner).rejects.toThrow()
+      expect(await tx.savepoint(async (sp) => (await sp.offices.get(kept.id))?.code)).toBe('KEPT')
+      await tx.audit.append({
+        actorKind: 'system',
+        actorId: null,
+        action: 'office.created',
+        officeId: kept.id,
+      })
+    })
+    expect((await store.offices.get(kept.id))?.code).toBe('KEPT')
+    expect(await store.offices.get(undone.id)).toBeNull()
+    expect(await store.audit.verify()).toEqual({ ok: true, entries: 1 })
+  })
+
   it('commits each of 20 concurrent transactions all-or-nothing when half of them throw', async () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>

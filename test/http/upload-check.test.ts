@@ -38,9 +38,12 @@ describeBackends('upload check with the real clamd', (kind) => {
   })
   afterAll(() => t?.close())
 
+  // Routings so far: the check of a message's last file routes it in its own transaction (one
+  // message.routed audit entry each); a message.route job is only the fallback when that fails.
   const routed = async () => {
     const c = await t.deps.queue.counts('message.route')
-    return c.waiting + c.active + c.completed + c.failed
+    const entries = await t.deps.store.audit.list(0, 10_000)
+    return entries.filter((e) => e.action === 'message.routed').length + c.waiting + c.active + c.failed
   }
   /** Sends one message with the given files (stored through the upload route unless `stored`). */
   async function sendFiles(files: { name: string; type: string; content: Buffer; stored?: boolean }[]) {
@@ -290,7 +293,7 @@ describeBackends('upload check with the real clamd', (kind) => {
       expect(await routed()).toBe(before + 1)
     })
 
-    it('a job delivered twice (and checks racing it) leaves one outcome and one routing job', async () => {
+    it('a job delivered twice (and checks racing it) leaves one outcome and one routing', async () => {
       const before = await routed()
       const { ids } = await sendFiles([{ name: 'x.pdf', type: PDF, content: await realPdf(), stored: true }])
       const id = ids[0] as string
@@ -301,6 +304,33 @@ describeBackends('upload check with the real clamd', (kind) => {
       await waitForIdle()
       expect(await t.deps.store.attachments.getForCheck(id)).toEqual(a)
       expect(await routed()).toBe(before + 1)
+    })
+
+    it('routing that fails in the check transaction is undone to its savepoint: the outcome stands, a message.route job takes over', async () => {
+      const broken = await createOffice(t.deps)
+      // A queue destination without a queue name (the API refuses it): the delivery insert fails after
+      // the route was recorded, so the savepoint has something to undo.
+      const rule = {
+        id: 'r-broken',
+        name: 'kaputt',
+        match: {},
+        destinations: [{ kind: 'queue' }],
+        isDefault: true,
+      }
+      await t.deps.store.routing.setRules(broken.id, [rule as never], null)
+      const jobs = async () => {
+        const c = await t.deps.queue.counts('message.route')
+        return c.waiting + c.active + c.completed + c.failed
+      }
+      const jobsBefore = await jobs()
+      const who = await citizenOf(t, broken)
+      const id = await storedFile(t, who, 'x.pdf', PDF, await realPdf())
+      const sent = await apiFor(t, who).send({ subject: 'Nachweise', body: 'anbei', attachmentIds: [id] })
+      expect((await settled(t, id)).scanState).toBe('clean')
+      const message = await t.deps.store.routing.getMessage(sent.messageId)
+      expect(message).toMatchObject({ state: 'submitted', routeRuleId: null })
+      expect(await t.deps.store.deliveries.listForMessage(sent.messageId)).toEqual([])
+      await vi.waitFor(async () => expect(await jobs()).toBe(jobsBefore + 1), { timeout: 10_000 })
     })
 
     it('notifies the citizen once for an office message with files, and not at all for a notice', async () => {

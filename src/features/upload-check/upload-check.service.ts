@@ -7,6 +7,7 @@ import type { ScanVerdict } from '../../scanner/scanner.port.ts'
 import type { Attachment, ScanResult } from '../../store/attachments.types.ts'
 import type { Tx } from '../../store/store.port.ts'
 import type { CheckOutcome } from '../../store/upload-checks.port.ts'
+import { routeWithin } from '../routing/routing.service.ts'
 import { fanOut } from './fan-out.ts'
 import { reencodeImage } from './image-reencode.ts'
 import { type Inspection, inspector, judgeType, type TypeVerdict } from './type-check.ts'
@@ -179,24 +180,44 @@ async function reencode(
   }
 }
 
-/** Records the outcome and, when it was the message's last one, its follow-up job: one transaction, once. */
+/** Records the outcome and, when it was the message's last one, what follows: one transaction, once. */
 async function record(deps: CheckDeps, a: Attachment, outcome: CheckOutcome): Promise<boolean> {
   const at = deps.clock()
   return deps.store.transaction(async (tx) => {
     if (a.messageId) await tx.uploadChecks.lockMessage(a.messageId)
     if (!(await tx.uploadChecks.recordOutcome(a.id, outcome))) return false
     if (a.messageId && (await tx.uploadChecks.completeMessage(a.messageId, at)))
-      await enqueueFollowUp(deps, tx, a.citizenId, a.messageId)
+      await followUp(deps, tx, a.citizenId, a.messageId)
     return true
   })
 }
 
-// citizen→office goes to routing; an office message notifies the citizen; notices notify themselves.
-async function enqueueFollowUp(deps: Pick<Deps, 'queue'>, tx: Tx, citizenId: string, messageId: string) {
-  const m = await tx.postbox.getMessage(citizenId, messageId)
-  if (!m) return
-  if (m.direction === 'citizen_to_office') await deps.queue.send('message.route', { messageId }, { tx })
-  else if (m.kind === 'message') await deps.queue.send('notify.citizen', { citizenId, messageId }, { tx })
+/**
+ * citizen→office is routed in this transaction (routeWithin); should routing fail, its savepoint is
+ * rolled back and a message.route job (with its retries) takes over, so the outcome still commits.
+ * An office message notifies the citizen; notices notify themselves.
+ */
+async function followUp(deps: CheckDeps, tx: Tx, citizenId: string, messageId: string) {
+  const facts = await tx.routing.getRoutingFacts(messageId)
+  const m = facts?.message
+  if (!facts || m?.citizenId !== citizenId) return
+  if (m.direction === 'citizen_to_office') {
+    try {
+      await tx.savepoint((sp) => routeWithin(deps, sp, facts, deps.log))
+    } catch (err) {
+      deps.log.warn(
+        { messageId, err: errorSummary(err) },
+        'routing after the upload check failed: queued message.route',
+      )
+      await deps.queue.send('message.route', { messageId }, { tx })
+    }
+  } else if (m.kind === 'message') await deps.queue.send('notify.citizen', { citizenId, messageId }, { tx })
+}
+
+// Message and code only: a database error's detail can quote row values.
+const errorSummary = (err: unknown) => {
+  const e = err as { message?: unknown; code?: unknown } | null
+  return { message: String(e?.message ?? err), code: typeof e?.code === 'string' ? e.code : undefined }
 }
 
 const stored = (a: Attachment): ScanResult => ({

@@ -47,7 +47,11 @@ export function createPgStore({ url, poolMax, log }: PgStoreOptions): PgStore {
   const txRepos = (tx: PgTxDb): Tx =>
     Object.assign(
       pgRepos(tx, (fn) => fn(tx)),
-      { [PG_TX]: tx },
+      {
+        [PG_TX]: tx,
+        // drizzle runs a nested transaction as SAVEPOINT … RELEASE / ROLLBACK TO.
+        savepoint: <T>(fn: (inner: Tx) => Promise<T>) => tx.transaction((inner) => fn(txRepos(inner))),
+      },
     ) as unknown as Tx
 
   return {

@@ -26,9 +26,25 @@ export function createSqliteStore(file: string): SqliteStore {
   const lock = createLock()
   const sync = sqliteRepos(db)
   const locked = wrapRepos(sync, (fn) => lock.run(fn))
+  let savepoints = 0
   const txRepos = Object.assign(
     wrapRepos(sync, (fn) => Promise.resolve().then(fn)),
-    { [SQLITE_TX]: db },
+    {
+      [SQLITE_TX]: db,
+      // Inside transaction() only, which holds the connection lock: no other writer can interleave.
+      async savepoint<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+        const name = `sp${++savepoints}`
+        raw.exec(`SAVEPOINT ${name}`)
+        try {
+          const result = await fn(txRepos)
+          raw.exec(`RELEASE ${name}`)
+          return result
+        } catch (err) {
+          if (raw.inTransaction) raw.exec(`ROLLBACK TO ${name}; RELEASE ${name}`)
+          throw err
+        }
+      },
+    },
   ) as unknown as Tx
   let closed = false
 
