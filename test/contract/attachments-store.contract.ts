@@ -163,6 +163,30 @@ export function runAttachmentStoreContract(kind: BackendKind) {
     expect(await store.attachments.listForMessage(owner, msg)).toHaveLength(10)
   })
 
+  it('binds to a fresh message (written in the same transaction) what an ordinary bind would, up to the limit', async () => {
+    const owner = await citizen()
+    const stranger = await citizen()
+    const msg = await message(owner)
+    const mine = await Promise.all(Array.from({ length: 2 }, () => upload(owner)))
+    const foreign = await upload(stranger)
+    const ids = [...mine.map((x) => x.id), mine[0]?.id ?? '', foreign.id, randomUUID()]
+    expect(await store.attachments.bindToMessage(owner, msg, ids, { fresh: true })).toBe(2)
+    expect((await store.attachments.get(stranger, foreign.id))?.messageId).toBeNull()
+    // already bound ones stay where they are
+    expect(await store.attachments.bindToMessage(owner, await message(owner), ids, { fresh: true })).toBe(0)
+    const eleven = await Promise.all(Array.from({ length: 11 }, () => upload(owner)))
+    const other = await message(owner)
+    await expect(
+      store.attachments.bindToMessage(
+        owner,
+        other,
+        eleven.map((x) => x.id),
+        { fresh: true },
+      ),
+    ).rejects.toBeInstanceOf(AttachmentLimitError)
+    expect(await store.attachments.listForMessage(owner, other)).toEqual([])
+  })
+
   it('lets two concurrent binds to one message together stay within the limit', async () => {
     const owner = await citizen()
     const msg = await message(owner)

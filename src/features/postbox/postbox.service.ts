@@ -51,7 +51,7 @@ export async function createThread(
   await deps.store.transaction(async (tx) => {
     await tx.postbox.createThread(thread)
     await tx.postbox.insertMessage(message, tokens)
-    await bind(tx, citizen, message.id, input.attachmentIds)
+    await bind(tx, citizen, message.id, input.attachmentIds, { fresh: true })
     if (!input.draft) await enqueueSent(deps, tx, message.id, input.attachmentIds)
   })
   deps.log.info({ threadId: thread.id, messageId: message.id, draft: input.draft }, 'postbox thread created')
@@ -79,7 +79,7 @@ export async function reply(
   await deps.store.transaction(async (tx) => {
     await tx.postbox.insertMessage(message, tokens)
     await tx.postbox.updateThread(citizen.id, thread.id, { updatedAt: now })
-    await bind(tx, citizen, message.id, input.attachmentIds)
+    await bind(tx, citizen, message.id, input.attachmentIds, { fresh: true })
     if (!input.draft) await enqueueSent(deps, tx, message.id, input.attachmentIds)
   })
   deps.log.info({ threadId, messageId: message.id, draft: input.draft }, 'postbox reply written')
@@ -257,10 +257,16 @@ async function unboundNames(
   return found.map((a) => openAttachmentName(keys, a.id, a.nameEnc))
 }
 
-async function bind(tx: Tx, citizen: Citizen, messageId: string, ids: readonly string[]) {
+async function bind(
+  tx: Tx,
+  citizen: Citizen,
+  messageId: string,
+  ids: readonly string[],
+  opts?: { fresh: true },
+) {
   if (ids.length === 0) return
   try {
-    const bound = await tx.attachments.bindToMessage(citizen.id, messageId, ids)
+    const bound = await tx.attachments.bindToMessage(citizen.id, messageId, ids, opts)
     if (bound !== new Set(ids).size) throw postboxErrors.attachment_unknown(texts.attachmentUnknown)
   } catch (err) {
     if (err instanceof AttachmentLimitError)

@@ -82,9 +82,14 @@ export function pgAttachmentRepo(db: PgDb, inTransaction: InTransaction): Attach
         .orderBy(asc(a.createdAt), asc(a.id))
       return rows.map(toAttachment)
     },
-    async bindToMessage(citizenId, messageId, attachmentIds) {
+    async bindToMessage(citizenId, messageId, attachmentIds, opts) {
       const ids = [...new Set(attachmentIds)]
       if (ids.length === 0) return 0
+      if (opts?.fresh) {
+        if (ids.length > MAX_ATTACHMENTS_PER_MESSAGE)
+          throw new AttachmentLimitError(MAX_ATTACHMENTS_PER_MESSAGE)
+        return (await bindUnbound(db).execute({ citizenId, messageId, ids })).length
+      }
       return inTransaction(async (tx) => {
         const own = await lockOwnMessage(tx).execute({ messageId, citizenId })
         if (own.length === 0) return 0

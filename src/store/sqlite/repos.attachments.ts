@@ -46,9 +46,11 @@ export function sqliteAttachmentRepo(db: SqliteDb): SyncRepos['attachments'] {
         .where(and(eq(a.citizenId, citizenId), eq(a.messageId, messageId)))
         .orderBy(asc(a.createdAt), asc(a.id))
         .all() as Attachment[],
-    bindToMessage(citizenId, messageId, attachmentIds) {
+    bindToMessage(citizenId, messageId, attachmentIds, opts) {
       const ids = [...new Set(attachmentIds)]
       if (ids.length === 0) return 0
+      if (opts?.fresh && ids.length > MAX_ATTACHMENTS_PER_MESSAGE)
+        throw new AttachmentLimitError(MAX_ATTACHMENTS_PER_MESSAGE)
       const own = db
         .select({ id: s.messages.id })
         .from(s.messages)
