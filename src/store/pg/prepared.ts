@@ -3,10 +3,10 @@ import type { PgDb } from './repos.ts'
 
 /**
  * A named prepared statement, built once per process and run on whichever handle a repository holds:
- * the pool or a transaction's client. drizzle's builder costs ~0.4 ms of CPU per query and PostgreSQL
- * parses and plans an unnamed statement on every call (~0.15 ms); a named one is parsed once per
- * connection. Measured on this VM (bench/queries.bench.ts): a select by id 530 → 130 µs in Node and
- * 190 → 55 µs in PostgreSQL.
+ * the pool or a transaction's client. drizzle's builder costs ~0.25 ms of CPU per query and PostgreSQL
+ * parses and plans an unnamed statement on every call (~0.13 ms); a named one is parsed once per
+ * connection. Measured on this VM (bench/queries.bench.ts): a select by id 390 → 140 µs of Node CPU
+ * and 190 → 60 µs of PostgreSQL CPU; inside a transaction 620 → 300 µs and 265 → 100 µs.
  *
  * drizzle binds a prepared query to the client it was built with, and a transaction's repositories are
  * built per transaction, so `statement()` lives at module level and hands out a copy bound to the
