@@ -33,6 +33,12 @@ export class AppError extends Error {
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError
 
+/** An error for a log line: message and code only, never `detail` or parameters, which can quote row values. */
+export function errorSummary(err: unknown): { message: string; code: string | undefined } {
+  const e = err as { message?: unknown; code?: unknown } | null
+  return { message: String(e?.message ?? err), code: typeof e?.code === 'string' ? e.code : undefined }
+}
+
 type Spec = { status: number; title: string; retryable?: boolean }
 
 /** One factory per feature: errorFactory('postbox', { thread_not_found: {status: 404, title} }). */

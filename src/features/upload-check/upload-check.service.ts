@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { citizenKey, openForCitizen } from '../../crypto/citizen-keys.ts'
 import type { Deps } from '../../deps.ts'
-import { isAppError } from '../../errors.ts'
+import { errorSummary, isAppError } from '../../errors.ts'
 import type { ScanVerdict } from '../../scanner/scanner.port.ts'
 import type { Attachment, ScanResult } from '../../store/attachments.types.ts'
 import type { Tx } from '../../store/store.port.ts'
@@ -212,12 +212,6 @@ async function followUp(deps: CheckDeps, tx: Tx, citizenId: string, messageId: s
       await deps.queue.send('message.route', { messageId }, { tx })
     }
   } else if (m.kind === 'message') await deps.queue.send('notify.citizen', { citizenId, messageId }, { tx })
-}
-
-// Message and code only: a database error's detail can quote row values.
-const errorSummary = (err: unknown) => {
-  const e = err as { message?: unknown; code?: unknown } | null
-  return { message: String(e?.message ?? err), code: typeof e?.code === 'string' ? e.code : undefined }
 }
 
 const stored = (a: Attachment): ScanResult => ({

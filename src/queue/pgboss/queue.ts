@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { type SendOptions as BossSendOptions, fromDrizzle, PgBoss } from 'pg-boss'
+import { errorSummary as summary } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import type { PgStore } from '../../store/pg/store.ts'
 import type { Catalog, JobDef, Queue, SendOptions } from '../queue.port.ts'
@@ -183,8 +184,7 @@ export function createPgBossQueue<C extends Catalog>(opts: PgBossQueueOptions<C>
   }
 }
 
-/** Message and code only: pg errors can quote row values in `detail`. */
+/** Message and code only (pg errors can quote row values in `detail`), and the queue pg-boss names. */
 function errorSummary(err: unknown) {
-  const e = err as { message?: string; code?: string; queue?: string }
-  return { message: e?.message, code: e?.code, queue: e?.queue }
+  return { ...summary(err), queue: (err as { queue?: string } | null)?.queue }
 }
