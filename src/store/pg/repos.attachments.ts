@@ -41,7 +41,14 @@ const bindCounts = statement((db) =>
       adding: sql<number>`count(*) filter (where ${unboundIds})`.mapWith(Number),
     })
     .from(a)
-    .where(eq(a.citizenId, at('citizenId')))
+    // Only the rows either count can see: the message's (message index) and the given ids (primary
+    // key), not every file the citizen ever uploaded.
+    .where(
+      and(
+        eq(a.citizenId, at('citizenId')),
+        sql`(${a.messageId} = ${at('messageId')} or ${a.id} = any(${at('ids')}::text[]))`,
+      ),
+    )
     .prepare('pk_bind_counts'),
 )
 const bindUnbound = statement((db) =>
