@@ -1,6 +1,7 @@
 import { fork, spawn, spawnSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -170,11 +171,29 @@ async function throughWorker(
   const t0 = performance.now()
   // This process's CPU (all its threads) while only the worker runs in it: robust against other load.
   const cpu0 = process.cpuUsage()
+  await profiler?.post('Profiler.start')
   open()
   await finished
   const cpu = process.cpuUsage(cpu0)
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop')
+    writeFileSync(
+      path.join(PROFILE_DIR as string, `worker-${++profiles}.cpuprofile`),
+      JSON.stringify(profile),
+    )
+  }
   cpuMsPerFile.push((cpu.user + cpu.system) / 1000 / ids.length)
   return (performance.now() - t0) / 1000
+}
+
+// SCAN_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each timed worker run (only those) is written there.
+const PROFILE_DIR = process.env.SCAN_BENCH_CPU_PROF
+let profiles = 0
+const profiler = PROFILE_DIR ? new Session() : null
+if (profiler) {
+  mkdirSync(PROFILE_DIR as string, { recursive: true })
+  profiler.connect()
+  await profiler.post('Profiler.enable')
 }
 
 const SELF = fileURLToPath(import.meta.url)
