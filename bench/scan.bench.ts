@@ -186,18 +186,19 @@ async function throughWorker(
   return (performance.now() - t0) / 1000
 }
 
+const SELF = fileURLToPath(import.meta.url)
+const CHILD_FLAG = '--scan-bench-child'
 // SCAN_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each timed worker run (only those) is written there.
 const PROFILE_DIR = process.env.SCAN_BENCH_CPU_PROF
 let profiles = 0
-const profiler = PROFILE_DIR ? new Session() : null
+// Only the child runs the worker; the parent process never profiles.
+const profiler = PROFILE_DIR && process.argv.includes(CHILD_FLAG) ? new Session() : null
 if (profiler) {
   mkdirSync(PROFILE_DIR as string, { recursive: true })
   profiler.connect()
   await profiler.post('Profiler.enable')
 }
 
-const SELF = fileURLToPath(import.meta.url)
-const CHILD_FLAG = '--scan-bench-child'
 // SCAN_BENCH_DEFAULT_HEAP=1: the worker without WORKER_NODE_FLAGS, to see what the flags are worth.
 const defaultHeap = process.env.SCAN_BENCH_DEFAULT_HEAP === '1'
 

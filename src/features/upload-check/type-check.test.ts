@@ -6,7 +6,7 @@ const MiB = 1024 * KiB
 const rules = { allowedTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxImagePixels: 40_000_000 }
 const declared = { type: 'application/pdf', name: 'nachweis.pdf' }
 
-/** A PDF of `size` bytes whose filler is spaces, with `inside` written at `at` (inside the filler). */
+/** A PDF of about `bytes` bytes whose filler is spaces, with `inside.text` written at `inside.at`. */
 function pdfOf(bytes: number, inside?: { at: number; text: string }): Buffer {
   const size = Math.floor(bytes)
   const head = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n')
