@@ -171,16 +171,14 @@ async function throughWorker(
   const t0 = performance.now()
   // This process's CPU (all its threads) while only the worker runs in it: robust against other load.
   const cpu0 = process.cpuUsage()
-  await profiler?.post('Profiler.start')
+  await profiling?.session.post('Profiler.start')
   open()
   await finished
   const cpu = process.cpuUsage(cpu0)
-  if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop')
-    writeFileSync(
-      path.join(PROFILE_DIR as string, `worker-${++profiles}.cpuprofile`),
-      JSON.stringify(profile),
-    )
+  if (profiling) {
+    const { profile } = await profiling.session.post('Profiler.stop')
+    const file = path.join(profiling.dir, `worker-${++profiling.written}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
   }
   cpuMsPerFile.push((cpu.user + cpu.system) / 1000 / ids.length)
   return (performance.now() - t0) / 1000
@@ -189,14 +187,13 @@ async function throughWorker(
 const SELF = fileURLToPath(import.meta.url)
 const CHILD_FLAG = '--scan-bench-child'
 // SCAN_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each timed worker run (only those) is written there.
-const PROFILE_DIR = process.env.SCAN_BENCH_CPU_PROF
-let profiles = 0
 // Only the child runs the worker; the parent process never profiles.
-const profiler = PROFILE_DIR && process.argv.includes(CHILD_FLAG) ? new Session() : null
-if (profiler) {
-  mkdirSync(PROFILE_DIR as string, { recursive: true })
-  profiler.connect()
-  await profiler.post('Profiler.enable')
+const profileDir = process.argv.includes(CHILD_FLAG) ? process.env.SCAN_BENCH_CPU_PROF : undefined
+const profiling = profileDir ? { dir: profileDir, session: new Session(), written: 0 } : null
+if (profiling) {
+  mkdirSync(profiling.dir, { recursive: true })
+  profiling.session.connect()
+  await profiling.session.post('Profiler.enable')
 }
 
 // SCAN_BENCH_DEFAULT_HEAP=1: the worker without WORKER_NODE_FLAGS, to see what the flags are worth.

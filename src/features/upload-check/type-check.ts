@@ -18,7 +18,8 @@ export type Inspection = { head: Buffer; tail: Buffer; size: number; pdf: Buffer
 // 100 KiB file here (allocation and the collections it brings on), and a fresh 1 MiB buffer is mapped
 // page by page as it is written (~1.8 ms under the routing bench's load), so PDFs up to 4 MiB (most
 // scanned letters) are assembled in reused buffers, which go back once the judging callback has
-// finished with them. Only the pages a file used stay resident: 4 buffers hold at most 16 MiB.
+// finished with them. A buffer's pages become resident only as far as files have filled it, so
+// the 4 buffers hold at most 16 MiB.
 const POOLED_BYTES = 4 * 1024 * 1024
 const POOL_MAX = 4
 const pool: Buffer[] = []
