@@ -97,9 +97,12 @@ export interface ActivationCodeRepo {
   markUsed(id: string, citizenId: string, at: Date): Promise<boolean>
 }
 
-/** Fixed-window counters shared by every process (login, MFA and activation throttling). */
+/** Window counters shared by every process (login, MFA and activation throttling). */
 export interface RateLimitRepo {
-  /** Counts one hit on key in the window that contains now and returns the window's count (atomic). */
+  /**
+   * Counts one hit on key and returns the window's count (atomic). A key's window opens at its
+   * first counted hit and lasts windowMs; the first hit after it opens the next one.
+   */
   hit(key: string, windowMs: number, now: Date): Promise<RateLimitHit>
   /** Forgets a key (after a successful login). */
   reset(key: string): Promise<void>

@@ -378,20 +378,26 @@ export function runIdentityStoreContract(kind: BackendKind) {
     expect(await store.activationCodes.findOpen(office.id, '999X')).toEqual(later)
   })
 
-  it('counts rate-limit hits within a window and restarts in the next one', async () => {
+  it('counts rate-limit hits within a window that opens at the first hit and restarts after it', async () => {
     const win = 60_000
-    const now = new Date(Math.floor(T0.getTime() / win) * win + 10_000)
-    const resetAt = new Date(Math.floor(T0.getTime() / win) * win + win)
+    const now = new Date(Math.floor(T0.getTime() / win) * win + 50_000)
+    const resetAt = new Date(now.getTime() + win)
     expect(await store.rateLimits.hit('login:a', win, now)).toEqual({ count: 1, resetAt })
+    // Across a minute boundary of the clock: still the same window.
     expect(await store.rateLimits.hit('login:a', win, new Date(now.getTime() + 40_000))).toEqual({
       count: 2,
+      resetAt,
+    })
+    // A parallel request stamped just before the window's start still counts in it.
+    expect(await store.rateLimits.hit('login:a', win, new Date(now.getTime() - 5))).toEqual({
+      count: 3,
       resetAt,
     })
     expect((await store.rateLimits.hit('login:b', win, now)).count).toBe(1)
     const next = new Date(resetAt.getTime() + 1)
     expect(await store.rateLimits.hit('login:a', win, next)).toEqual({
       count: 1,
-      resetAt: new Date(resetAt.getTime() + win),
+      resetAt: new Date(next.getTime() + win),
     })
     await store.rateLimits.reset('login:a')
     expect((await store.rateLimits.hit('login:a', win, next)).count).toBe(1)

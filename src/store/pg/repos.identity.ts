@@ -269,17 +269,17 @@ export function pgIdentityRepos(db: PgDb, inTransaction: InTransaction): Identit
     },
     rateLimits: {
       async hit(key, windowMs, now) {
-        const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs)
         const r = si.rateLimits
-        const newer = sql`excluded.window_start > ${r.windowStart}`
+        // The window opens at the key's first counted hit (see the SQLite twin for why).
+        const expired = sql`${r.windowStart} <= excluded.window_start - make_interval(secs => ${windowMs / 1000})`
         const [row] = await db
           .insert(r)
-          .values({ key, windowStart, count: 1 })
+          .values({ key, windowStart: now, count: 1 })
           .onConflictDoUpdate({
             target: r.key,
             set: {
-              count: sql`case when ${newer} then 1 else ${r.count} + 1 end`,
-              windowStart: sql`case when ${newer} then excluded.window_start else ${r.windowStart} end`,
+              count: sql`case when ${expired} then 1 else ${r.count} + 1 end`,
+              windowStart: sql`case when ${expired} then excluded.window_start else ${r.windowStart} end`,
             },
           })
           .returning()

@@ -241,11 +241,10 @@ export function sqliteIdentityRepos(db: SqliteDb): SyncIdentityRepos {
     },
     rateLimits: {
       hit(key, windowMs, now) {
-        const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs)
         const row = db
           .insert(si.rateLimits)
-          .values({ key, windowStart, count: 1 })
-          .onConflictDoUpdate({ target: si.rateLimits.key, set: rateLimitSet })
+          .values({ key, windowStart: now, count: 1 })
+          .onConflictDoUpdate({ target: si.rateLimits.key, set: rateLimitSet(windowMs) })
           .returning()
           .get()
         return { count: row.count, resetAt: new Date(row.windowStart.getTime() + windowMs) }
@@ -288,8 +287,16 @@ function failureSet(maxAttempts: number, at: SQL) {
   }
 }
 
-// A hit in a newer window restarts the count; a late hit from an older window just counts in the current one.
-const rateLimitSet = {
-  count: sql`case when excluded.window_start > ${si.rateLimits.windowStart} then 1 else ${si.rateLimits.count} + 1 end`,
-  windowStart: sql`case when excluded.window_start > ${si.rateLimits.windowStart} then excluded.window_start else ${si.rateLimits.windowStart} end`,
+/**
+ * The window opens at the key's first counted hit and lasts windowMs; a hit after it restarts the
+ * count, and a hit stamped a little earlier than the stored start (a parallel request) still counts.
+ * Windows aligned to the clock (floor(now / windowMs)) reset every key at once on each boundary, so
+ * a run of attempts that straddled one was split in two and allowed up to twice the limit.
+ */
+const rateLimitSet = (windowMs: number) => {
+  const expired = sql`${si.rateLimits.windowStart} <= excluded.window_start - ${windowMs}`
+  return {
+    count: sql`case when ${expired} then 1 else ${si.rateLimits.count} + 1 end`,
+    windowStart: sql`case when ${expired} then excluded.window_start else ${si.rateLimits.windowStart} end`,
+  }
 }
